@@ -1,0 +1,84 @@
+"""Yelb appserver: the application factory.
+
+create_app() reads the configuration, opens the stores and registers one
+blueprint per concern:
+
+    api.py       /api/... voting routes (original and new)
+    health.py    /healthz, /readyz
+    metrics.py   /metrics
+    version.py   /version
+    openapi.py   /api/openapi.json
+    faults.py    /api/faults (only with YELB_FAULT_INJECTION=true)
+    ui.py        the static page at / (only with YELB_UI_DIR)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Flask, request
+
+from . import api, errors, faults, health, metrics, openapi, request_log, ui, version
+from .config import Config, ConfigError
+from .faults import FaultState
+from .options import Option
+from .stores import PageViewStore, VoteStore, open_stores
+
+# Votes carry no body worth more than this; anything bigger is refused with 413.
+MAX_BODY_BYTES = 16 * 1024
+
+
+@dataclass
+class Yelb:
+    """What the blueprints share, kept in app.extensions["yelb"]."""
+
+    config: Config
+    votes: VoteStore
+    pageviews: PageViewStore
+    faults: FaultState
+    version: dict
+    metrics_registry: object = None
+    options: tuple[Option, ...] = field(default=())
+
+    @property
+    def option_names(self) -> list[str]:
+        return [option.name for option in self.options]
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    request_log.configure_logging(config.log_level)
+    fault_state = FaultState(config.fault_injection, config.metrics_dir, config.initial_faults)
+    try:
+        votes, pageviews = open_stores(config, fault_state.latency)
+    except OSError as exc:
+        raise ConfigError(f"YELB_SQLITE_PATH: cannot open {config.sqlite_path!r}: {exc}") from None
+    described = version.describe(config.git_revision)
+    yelb = Yelb(config=config, votes=votes, pageviews=pageviews, faults=fault_state,
+                version=described, options=config.options)
+    yelb.metrics_registry = metrics.build_registry(metrics.ReplicaCollector(described, fault_state))
+
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, UI_ASSET_MAX_AGE=3600)
+    app.json.sort_keys = False
+    app.extensions["yelb"] = yelb
+
+    request_log.install(app)
+    errors.install(app)
+
+    @app.before_request
+    def guard_request():
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            request.get_data(cache=True)  # enforces MAX_CONTENT_LENGTH (413)
+        if request.path.startswith("/api/") and request.path != "/api/faults":
+            fault_state.before_api_request()
+
+    for blueprint in (api.blueprint, health.blueprint, metrics.blueprint, version.blueprint,
+                      openapi.blueprint, faults.blueprint):
+        app.register_blueprint(blueprint)
+    if config.ui_dir:
+        app.register_blueprint(ui.create_blueprint(config.ui_dir))
+    return app
+
+
+__all__ = ["create_app", "Config", "ConfigError"]

@@ -1,0 +1,101 @@
+"""The voting API: the original Yelb's routes, and the newer ones next to them.
+
+Original (all GET, kept for drop-in compatibility): /api/getvotes,
+/api/getstats, /api/pageviews, /api/hostname, and /api/<option> to vote.
+New: GET /api/options and POST /api/votes/<option>.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+
+from flask import Blueprint, Response, abort, current_app, jsonify
+
+from . import metrics
+from .dependencies import DependencyError
+
+blueprint = Blueprint("api", __name__, url_prefix="/api")
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Headers": "Authorization,Accepts,Content-Type,X-CSRF-Token,X-Requested-With",
+    "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
+}
+
+
+def _yelb():
+    return current_app.extensions["yelb"]
+
+
+def bare_json(value) -> Response:
+    """The original answers some routes with a bare JSON value, such as 12."""
+    return Response(json.dumps(value), mimetype="application/json")
+
+
+def _cast_vote(option: str) -> int:
+    yelb = _yelb()
+    if option not in yelb.option_names:
+        abort(404, description=f"unknown option {option[:40]!r}; options are "
+                               f"{', '.join(yelb.option_names)}")
+    count = yelb.votes.vote(option)
+    metrics.VOTES.labels(option).inc()
+    return count
+
+
+def _count_pageview() -> int:
+    count = _yelb().pageviews.increment()
+    metrics.PAGEVIEWS.inc()
+    return count
+
+
+@blueprint.get("/getvotes")
+def getvotes():
+    yelb = _yelb()
+    counts = yelb.votes.counts()
+    return jsonify([{"name": name, "value": counts.get(name, 0)} for name in yelb.option_names])
+
+
+@blueprint.get("/getstats")
+def getstats():
+    stats = {"hostname": socket.gethostname()}
+    try:
+        stats["pageviews"] = _count_pageview()
+    except DependencyError:
+        # Page views are a nicety: the page keeps working without them.
+        stats.update(pageviews=None, pageviews_available=False)
+    return jsonify(stats)
+
+
+@blueprint.get("/pageviews")
+def pageviews():
+    return bare_json(_count_pageview())
+
+
+@blueprint.get("/hostname")
+def hostname():
+    return Response(socket.gethostname(), mimetype="text/plain")
+
+
+@blueprint.get("/options")
+def options():
+    return jsonify([option.as_json() for option in _yelb().options])
+
+
+@blueprint.get("/<option>")
+def vote_compatible(option: str):
+    return bare_json(_cast_vote(option))
+
+
+@blueprint.post("/votes/<option>")
+def vote(option: str):
+    return jsonify(name=option, value=_cast_vote(option))
+
+
+@blueprint.after_app_request
+def add_cors_headers(response: Response) -> Response:
+    from flask import request
+
+    if request.path.startswith("/api/"):
+        response.headers.update(CORS_HEADERS)
+    return response

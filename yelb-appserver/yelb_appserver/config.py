@@ -1,0 +1,167 @@
+"""Configuration from the environment, in one place.
+
+Every variable the appserver reads is declared in SETTINGS, with its default
+and a description. The README's configuration table and the deployment
+contract tests are checked against this tuple, so it is the single source of
+truth. Names of the original Ruby Yelb (YELB_DB_SERVER_ENDPOINT,
+REDIS_SERVER_ENDPOINT) are kept as they were.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from .options import Option, parse_options, DEFAULT_OPTIONS
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the variable."""
+
+
+def _text(value: str) -> str:
+    return value.strip()
+
+
+def _port(value: str) -> int:
+    if not value.strip().isdigit() or not 0 < int(value) < 65536:
+        raise ValueError(f"must be a TCP port number (1-65535), got {value!r}")
+    return int(value)
+
+
+def _positive_int(value: str) -> int:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ValueError(f"must be a whole number of at least 1, got {value!r}")
+    return int(value)
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"must be a number of seconds, got {value!r}") from None
+    if not 0 <= seconds <= 3600:
+        raise ValueError(f"must be between 0 and 3600 seconds, got {value!r}")
+    return seconds
+
+
+def _boolean(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"", "0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"must be true or false, got {value!r}")
+
+
+def _log_level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError(f"must be one of debug, info, warning, error, got {value!r}")
+    return level
+
+
+def _options(value: str) -> tuple[Option, ...]:
+    return parse_options(value) if value.strip() else DEFAULT_OPTIONS
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    parse: Callable[[str], object]
+    help: str
+    attribute: str = field(default="")
+
+    @property
+    def key(self) -> str:
+        return self.attribute or self.name.lower()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("YELB_DB_SERVER_ENDPOINT", "", _text,
+            "PostgreSQL host. Empty: votes go to the embedded SQLite file.", "db_host"),
+    Setting("YELB_DB_PORT", "5432", _port, "PostgreSQL port.", "db_port"),
+    Setting("YELB_DB_NAME", "yelbdatabase", _text, "PostgreSQL database.", "db_name"),
+    Setting("YELB_DB_USER", "postgres", _text, "PostgreSQL user.", "db_user"),
+    Setting("YELB_DB_PASSWORD", "postgres_password", str, "PostgreSQL password.", "db_password"),
+    Setting("REDIS_SERVER_ENDPOINT", "", _text,
+            "Redis host for page views. Empty: page views go to the embedded SQLite file.",
+            "redis_host"),
+    Setting("REDIS_SERVER_PORT", "6379", _port, "Redis port.", "redis_port"),
+    Setting("YELB_SQLITE_PATH", "yelb.sqlite3", _text,
+            "File of the embedded store, used for whatever has no server configured.",
+            "sqlite_path"),
+    Setting("YELB_OPTIONS", "", _options,
+            "What to vote on: comma list of name, name=Label or name=Label|Tagline. "
+            "Empty: the original four restaurants.", "options"),
+    Setting("YELB_DEPENDENCY_TIMEOUT", "2", _seconds,
+            "Seconds to wait for PostgreSQL or Redis before answering with an error.",
+            "dependency_timeout"),
+    Setting("YELB_FAULT_INJECTION", "false", _boolean,
+            "Enable the /api/faults endpoint (and YELB_FAULTS) on this replica.",
+            "fault_injection"),
+    Setting("YELB_FAULTS", "", _text,
+            "Faults active at start, as JSON like the body of PUT /api/faults "
+            "(needs YELB_FAULT_INJECTION=true).", "initial_faults"),
+    Setting("YELB_UI_DIR", "", _text,
+            "Folder of the static UI to serve at /; empty: no UI (the nginx front serves it).",
+            "ui_dir"),
+    Setting("YELB_LOG_LEVEL", "info", _log_level, "debug, info, warning or error.", "log_level"),
+    Setting("YELB_GIT_REVISION", "", _text,
+            "Git revision reported by /version; set by the image build.", "git_revision"),
+    Setting("YELB_APPSERVER_PORT", "4567", _port, "Port gunicorn listens on.", "port"),
+    Setting("YELB_APPSERVER_WORKERS", "", lambda v: _positive_int(v) if v.strip() else None,
+            "gunicorn worker processes; empty: 2 x CPUs + 1, at most 8.", "workers"),
+    Setting("YELB_APPSERVER_THREADS", "4", _positive_int, "Threads per worker.", "threads"),
+    Setting("YELB_GRACEFUL_TIMEOUT", "20", _seconds,
+            "Seconds in-flight requests get to finish after SIGTERM.", "graceful_timeout"),
+    Setting("YELB_SHUTDOWN_DELAY", "0", _seconds,
+            "Seconds to keep serving, reported not ready, after SIGTERM "
+            "(lets a load balancer notice; ~5 on Kubernetes).", "shutdown_delay"),
+    Setting("PROMETHEUS_MULTIPROC_DIR", "", _text,
+            "Folder where workers share metrics; the yelb-appserver command makes one when empty.",
+            "metrics_dir"),
+)
+
+
+class Config:
+    """Parsed settings; attribute names are the Setting keys (db_host, port, ...)."""
+
+    def __init__(self, values: Mapping[str, object]):
+        self.__dict__.update(values)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Config":
+        environ = os.environ if environ is None else environ
+        values = {}
+        for setting in SETTINGS:
+            raw = environ.get(setting.name, setting.default)
+            try:
+                values[setting.key] = setting.parse(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{setting.name}: {exc}") from None
+        config = cls(values)
+        if config.initial_faults and not config.fault_injection:
+            raise ConfigError("YELB_FAULTS: needs YELB_FAULT_INJECTION=true")
+        return config
+
+    @property
+    def uses_postgres(self) -> bool:
+        return bool(self.db_host)
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.redis_host)
+
+    @property
+    def postgres_conninfo(self) -> str:
+        from psycopg.conninfo import make_conninfo
+
+        return make_conninfo(
+            host=self.db_host, port=self.db_port, dbname=self.db_name,
+            user=self.db_user, password=self.db_password,
+            connect_timeout=max(1, round(self.dependency_timeout)),
+            application_name="yelb-appserver",
+        )

@@ -1,0 +1,72 @@
+"""gunicorn settings for the appserver, from the same environment variables.
+
+Used by the `yelb-appserver` command and usable directly:
+    gunicorn -c python:yelb_appserver.gunicorn_conf yelb_appserver.wsgi:app
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import logging
+import os
+
+from prometheus_client import multiprocess
+
+from .config import Config
+from .request_log import JsonFormatter
+from .shutdown import delay_exit_on_sigterm
+
+_config = Config.from_env()
+
+bind = [f"0.0.0.0:{_config.port}"]
+workers = _config.workers or min(2 * (os.cpu_count() or 1) + 1, 8)
+threads = _config.threads
+worker_class = "gthread"
+# A worker that is busy longer than this is killed and replaced.
+timeout = 30
+graceful_timeout = math.ceil(_config.graceful_timeout + _config.shutdown_delay)
+keepalive = 5
+# gunicorn's runtime control socket is not needed, and would want a writable $HOME.
+control_socket_disable = True
+# Our own JSON request log replaces gunicorn's access log.
+accesslog = None
+errorlog = "-"
+# Caps for malformed or abusive requests: gunicorn answers 400 before Flask sees them.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": JsonFormatter}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json",
+                             "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+    },
+}
+
+
+def on_starting(server):
+    stores = {
+        "votes": (f"postgresql://{_config.db_user}@{_config.db_host}:{_config.db_port}/"
+                  f"{_config.db_name}" if _config.uses_postgres
+                  else f"sqlite:{_config.sqlite_path}"),
+        "pageviews": (f"redis://{_config.redis_host}:{_config.redis_port}"
+                      if _config.uses_redis else f"sqlite:{_config.sqlite_path}"),
+    }
+    logging.getLogger("gunicorn.error").info(
+        "yelb-appserver starting: %s", json.dumps({"port": _config.port, **stores,
+                                                    "workers": workers, "threads": threads}))
+
+
+def post_worker_init(worker):
+    if _config.shutdown_delay:
+        delay_exit_on_sigterm(worker, _config.shutdown_delay)
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)

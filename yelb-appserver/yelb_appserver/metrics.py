@@ -1,0 +1,86 @@
+"""Prometheus metrics and the /metrics endpoint.
+
+Under gunicorn each worker is its own process, so the counters are kept with
+prometheus-client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR, which the
+yelb-appserver command sets up) and summed over all workers at scrape time.
+Values that describe the replica rather than a worker (build info, active
+faults) are computed when scraped.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, Response, current_app
+from prometheus_client import (
+    CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import REGISTRY
+
+REQUESTS = Counter("yelb_http_requests_total", "HTTP requests answered, by route template.",
+                   ["method", "route", "status"])
+REQUEST_LATENCY = Histogram(
+    "yelb_http_request_duration_seconds", "Time to answer an HTTP request.", ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+VOTES = Counter("yelb_votes_total", "Votes cast through this replica.", ["option"])
+PAGEVIEWS = Counter("yelb_pageviews_total", "Page views counted through this replica.")
+DEPENDENCY_UP = Gauge("yelb_dependency_up", "1 when the last call to the dependency worked.",
+                      ["dependency"], multiprocess_mode="mostrecent")
+DEPENDENCY_ERRORS = Counter("yelb_dependency_errors_total", "Failed calls to a dependency.",
+                            ["dependency"])
+DEPENDENCY_LATENCY = Histogram(
+    "yelb_dependency_latency_seconds", "Time of calls to a dependency.", ["dependency", "operation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+
+blueprint = Blueprint("metrics", __name__)
+
+
+class ReplicaCollector:
+    """Gauges computed at scrape time from the replica's state."""
+
+    def __init__(self, version: dict, faults):
+        self._version = version
+        self._faults = faults
+
+    def collect(self):
+        info = GaugeMetricFamily("yelb_build_info", "Version of the running appserver.",
+                                 labels=["version", "revision", "python"])
+        info.add_metric([self._version["version"], self._version["revision"],
+                         self._version["python"]], 1)
+        yield info
+        active = GaugeMetricFamily("yelb_fault_injection_active",
+                                   "1 for each injected fault active on this replica.",
+                                   labels=["fault"])
+        for fault, value in self._faults.current().items():
+            active.add_metric([fault], 1 if value else 0)
+        yield active
+
+
+def build_registry(replica_collector: ReplicaCollector) -> CollectorRegistry:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = CollectorRegistry()
+        registry.register(_DefaultMetrics())
+    registry.register(replica_collector)
+    return registry
+
+
+class _DefaultMetrics:
+    """The in-process metrics, for runs without gunicorn (tests, flask run)."""
+
+    def collect(self):
+        for metric in REGISTRY.collect():
+            if metric.name.startswith("yelb_"):
+                yield metric
+
+
+@blueprint.get("/metrics")
+def scrape():
+    registry = current_app.extensions["yelb"].metrics_registry
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

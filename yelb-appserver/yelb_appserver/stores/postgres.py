@@ -1,0 +1,92 @@
+"""Votes in PostgreSQL, in the original Yelb's table.
+
+Schema: restaurants(name char(30) primary key, count integer), in database
+yelbdatabase. The table is created when missing and every configured option
+gets a row at 0 without touching existing counts, so a stock PostgreSQL works
+and adding an option never resets a vote.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from ..config import Config
+from ..dependencies import Dependency
+from . import seed_rows
+
+# Any fixed number: it only has to be the same for every appserver process,
+# so that two replicas starting together don't race on CREATE TABLE.
+SCHEMA_LOCK_KEY = 4567
+
+CREATE_TABLE = "CREATE TABLE IF NOT EXISTS restaurants (name char(30) PRIMARY KEY, count integer)"
+SEED_OPTION = "INSERT INTO restaurants (name, count) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING"
+# One statement, so concurrent votes serialise on the row lock and none is lost.
+CAST_VOTE = (
+    "INSERT INTO restaurants (name, count) VALUES (%s, 1) "
+    "ON CONFLICT (name) DO UPDATE SET count = COALESCE(restaurants.count, 0) + 1 "
+    "RETURNING count"
+)
+READ_COUNTS = "SELECT rtrim(name), COALESCE(count, 0) FROM restaurants WHERE rtrim(name) = ANY(%s)"
+
+
+class PostgresVoteStore:
+    dependency = "postgresql"
+
+    def __init__(self, config: Config, latency: Callable[[], float]):
+        self._options = config.options
+        self._call = Dependency(self.dependency, (psycopg.Error, PoolTimeout), latency).call
+        timeout_ms = int(config.dependency_timeout * 1000)
+        self._pool = ConnectionPool(
+            config.postgres_conninfo,
+            kwargs={"autocommit": True,
+                    "options": f"-c statement_timeout={timeout_ms} -c lock_timeout={timeout_ms}"},
+            min_size=1,
+            max_size=max(2, config.threads),
+            timeout=config.dependency_timeout,
+            # A short reconnect window: the pool gives up on a failed slot quickly and the
+            # next request starts a fresh attempt, so a restarted server is picked up in
+            # seconds instead of after a long exponential back-off.
+            reconnect_timeout=max(2.0, config.dependency_timeout),
+            configure=self._create_schema,
+            check=ConnectionPool.check_connection,
+            name="yelb-votes",
+            open=False,
+        )
+        self._pool.open(wait=False)
+
+    def _create_schema(self, conn: psycopg.Connection) -> None:
+        # Runs on every new pooled connection: cheap, idempotent, and it recreates the
+        # table if a database was wiped while the appserver ran.
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_KEY,))
+            conn.execute(CREATE_TABLE)
+            conn.cursor().executemany(SEED_OPTION, seed_rows(self._options))
+
+    def vote(self, name: str) -> int:
+        def cast() -> int:
+            with self._pool.connection() as conn:
+                return conn.execute(CAST_VOTE, (name,)).fetchone()[0]
+
+        return self._call("vote", cast)
+
+    def counts(self) -> dict[str, int]:
+        names = [option.name for option in self._options]
+
+        def read() -> dict[str, int]:
+            with self._pool.connection() as conn:
+                return dict(conn.execute(READ_COUNTS, (names,)).fetchall())
+
+        return self._call("read", read)
+
+    def ping(self) -> None:
+        def select_one() -> None:
+            with self._pool.connection() as conn:
+                conn.execute("SELECT 1")
+
+        self._call("ping", select_one)
+
+    def close(self) -> None:
+        self._pool.close()

@@ -1,0 +1,76 @@
+"""The embedded store: votes and page views in one local SQLite file.
+
+It lets the appserver run alone on a laptop. Several gunicorn workers share the
+file safely: WAL mode, a busy timeout, and single-statement updates.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from typing import Callable
+
+from ..dependencies import Dependency
+from ..options import Option
+from . import seed_rows
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS restaurants (name TEXT PRIMARY KEY, count INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
+"""
+CAST_VOTE = (
+    "INSERT INTO restaurants (name, count) VALUES (?, 1) "
+    "ON CONFLICT (name) DO UPDATE SET count = count + 1 RETURNING count"
+)
+COUNT_PAGEVIEW = (
+    "INSERT INTO counters (name, value) VALUES ('pageviews', 1) "
+    "ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value"
+)
+
+
+class SqliteStore:
+    dependency = "sqlite"
+
+    def __init__(self, path: str, options: tuple[Option, ...], timeout: float,
+                 latency: Callable[[], float]):
+        self._path = path
+        self._options = options
+        self._timeout = timeout
+        self._local = threading.local()
+        self._call = Dependency(self.dependency, (sqlite3.Error,), latency).call
+        with self._connection() as conn:
+            conn.executescript(SCHEMA)
+            conn.executemany(
+                "INSERT INTO restaurants (name, count) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
+                seed_rows(options),
+            )
+
+    def _connection(self) -> sqlite3.Connection:
+        # sqlite3 connections must stay in the thread that made them.
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._path, timeout=self._timeout, isolation_level=None,
+                                   check_same_thread=True)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def vote(self, name: str) -> int:
+        return self._call("vote", lambda: self._connection().execute(CAST_VOTE, (name,)).fetchone()[0])
+
+    def counts(self) -> dict[str, int]:
+        names = [option.name for option in self._options]
+        query = f"SELECT name, count FROM restaurants WHERE name IN ({','.join('?' * len(names))})"
+        return self._call("read", lambda: dict(self._connection().execute(query, names).fetchall()))
+
+    def increment(self) -> int:
+        return self._call("incr", lambda: self._connection().execute(COUNT_PAGEVIEW).fetchone()[0])
+
+    def ping(self) -> None:
+        self._call("ping", lambda: self._connection().execute("SELECT 1").fetchone())
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
