@@ -15,14 +15,16 @@ blueprint per concern:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from flask import Flask, request
-
-from . import api, errors, faults, health, metrics, openapi, request_log, ui, version
 from .config import Config, ConfigError
-from .faults import FaultState
 from .options import Option
-from .stores import PageViewStore, VoteStore, open_stores
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from .faults import FaultState
+    from .stores import PageViewStore, VoteStore
 
 # Votes carry no body worth more than this; anything bigger is refused with 413.
 MAX_BODY_BYTES = 16 * 1024
@@ -33,9 +35,9 @@ class Yelb:
     """What the blueprints share, kept in app.extensions["yelb"]."""
 
     config: Config
-    votes: VoteStore
-    pageviews: PageViewStore
-    faults: FaultState
+    votes: "VoteStore"
+    pageviews: "PageViewStore"
+    faults: "FaultState"
     version: dict
     metrics_registry: object = None
     options: tuple[Option, ...] = field(default=())
@@ -45,10 +47,18 @@ class Yelb:
         return [option.name for option in self.options]
 
 
-def create_app(config: Config | None = None) -> Flask:
+def create_app(config: Config | None = None) -> "Flask":
+    # Imported here, not at the top: the `yelb-appserver` command imports this
+    # package before it sets PROMETHEUS_MULTIPROC_DIR, and prometheus-client
+    # fixes its storage mode when first imported.
+    from flask import Flask, request
+
+    from . import api, errors, faults, health, metrics, openapi, request_log, ui, version
+    from .stores import open_stores
+
     config = config or Config.from_env()
     request_log.configure_logging(config.log_level)
-    fault_state = FaultState(config.fault_injection, config.metrics_dir, config.initial_faults)
+    fault_state = faults.FaultState(config.fault_injection, config.metrics_dir, config.initial_faults)
     try:
         votes, pageviews = open_stores(config, fault_state.latency)
     except OSError as exc:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Callable
 
 import psycopg
+from psycopg import errors, sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..config import Config
@@ -32,6 +34,39 @@ CAST_VOTE = (
 READ_COUNTS = "SELECT rtrim(name), COALESCE(count, 0) FROM restaurants WHERE rtrim(name) = ANY(%s)"
 
 
+class CreatingConnection(psycopg.Connection):
+    """A connection that creates its database when the server has none by that name.
+
+    The original yelb-db image creates yelbdatabase itself; a stock PostgreSQL
+    server doesn't, and the appserver should work against either.
+    """
+
+    @classmethod
+    def connect(cls, conninfo: str = "", **kwargs):
+        try:
+            return super().connect(conninfo, **kwargs)
+        except psycopg.OperationalError as failure:
+            # libpq gives no SQLSTATE for a failed connection, so ask the server.
+            if not _create_missing_database(conninfo):
+                raise failure from None
+            return super().connect(conninfo, **kwargs)
+
+
+def _create_missing_database(conninfo: str) -> bool:
+    """Create the database named in conninfo if the server lacks it; True if created."""
+    dbname = conninfo_to_dict(conninfo)["dbname"]
+    try:
+        with psycopg.connect(make_conninfo(conninfo, dbname="postgres"), autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone():
+                return False
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+            return True
+    except errors.DuplicateDatabase:
+        return True  # another replica created it first
+    except psycopg.Error:
+        return False
+
+
 class PostgresVoteStore:
     dependency = "postgresql"
 
@@ -41,6 +76,7 @@ class PostgresVoteStore:
         timeout_ms = int(config.dependency_timeout * 1000)
         self._pool = ConnectionPool(
             config.postgres_conninfo,
+            connection_class=CreatingConnection,
             kwargs={"autocommit": True,
                     "options": f"-c statement_timeout={timeout_ms} -c lock_timeout={timeout_ms}"},
             min_size=1,

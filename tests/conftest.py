@@ -1,0 +1,49 @@
+"""Shared fixtures: one throwaway PostgreSQL and one Redis for the whole run.
+
+Tests that need isolation get a database of their own (`database_name`): the
+appserver creates a missing database itself, so a new name is a clean slate.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+
+import pytest
+
+from tests.support.services import AppServer, PostgresServer, RedisServer
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    server = PostgresServer(tmp_path_factory.mktemp("postgres")).start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def database_name() -> str:
+    return f"yelb_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def appserver_factory(tmp_path_factory):
+    """Start appserver processes; all of them are killed when the test ends."""
+    started: list[AppServer] = []
+    counter = itertools.count()
+
+    def start(env: dict | None = None, wait: bool = True, **kwargs) -> AppServer:
+        server = AppServer(env, base_dir=tmp_path_factory.mktemp(f"app{next(counter)}"), **kwargs)
+        started.append(server)
+        return server.start(wait=wait)
+
+    yield start
+    for server in started:
+        server.destroy()
