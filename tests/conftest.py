@@ -15,8 +15,10 @@ from tests.support.services import AppServer, PostgresServer, RedisServer
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory):
-    server = PostgresServer(tmp_path_factory.mktemp("postgres")).start()
+def postgres():
+    # Not under pytest's tmp folder: that one is private to root, and the server
+    # runs as the postgres user.
+    server = PostgresServer().start()
     yield server
     server.destroy()
 

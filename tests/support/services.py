@@ -70,8 +70,11 @@ class PostgresServer:
         self._initialised = False
 
     def _run(self, *command: str) -> None:
-        subprocess.run(_as_postgres_user(list(command)), check=True, cwd=self.base_dir,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+        result = subprocess.run(_as_postgres_user(list(command)), cwd=self.base_dir,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                timeout=120)
+        if result.returncode:
+            raise RuntimeError(f"{' '.join(command)} failed: {result.stderr.strip()}")
 
     def _initdb(self) -> None:
         self.base_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,56 @@
+"""The newer voting routes and configurable options."""
+
+import requests
+
+
+def test_options_list_names_labels_and_taglines(api):
+    options = api.get("/api/options").json()
+    assert [option["name"] for option in options] == ["outback", "bucadibeppo", "ihop", "chipotle"]
+    assert options[2]["label"] == "IHOP"
+    assert all(option["tagline"] for option in options)
+
+
+def test_post_vote_returns_name_and_new_count(api):
+    response = api.post("/api/votes/outback")
+    assert response.status_code == 200
+    assert response.json() == {"name": "outback", "value": 1}
+    assert api.post("/api/votes/outback").json()["value"] == 2
+    assert api.counts()["outback"] == 2
+
+
+def test_options_are_configurable(appserver_factory, app_env):
+    server = appserver_factory({**app_env, "YELB_OPTIONS":
+                                "kubernetes=Kubernetes|The usual,nomad=Nomad,swarm"})
+    base = server.url
+    assert requests.get(f"{base}/api/options", timeout=5).json() == [
+        {"name": "kubernetes", "label": "Kubernetes", "tagline": "The usual"},
+        {"name": "nomad", "label": "Nomad", "tagline": ""},
+        {"name": "swarm", "label": "swarm", "tagline": ""},
+    ]
+    assert requests.post(f"{base}/api/votes/nomad", timeout=5).json() == {"name": "nomad", "value": 1}
+    assert requests.get(f"{base}/api/ihop", timeout=5).status_code == 404
+    assert requests.get(f"{base}/api/getvotes", timeout=5).json() == [
+        {"name": "kubernetes", "value": 0}, {"name": "nomad", "value": 1}, {"name": "swarm", "value": 0}]
+
+
+def test_adding_an_option_keeps_existing_counts(appserver_factory, app_env, postgres, database_name):
+    first = appserver_factory({**app_env, "YELB_OPTIONS": "alpha,beta"})
+    for _ in range(3):
+        requests.post(f"{first.url}/api/votes/beta", timeout=5)
+    first.stop()
+    second = appserver_factory({**app_env, "YELB_OPTIONS": "alpha,beta,gamma"})
+    assert requests.get(f"{second.url}/api/getvotes", timeout=5).json() == [
+        {"name": "alpha", "value": 0}, {"name": "beta", "value": 3}, {"name": "gamma", "value": 0}]
+    assert postgres.counts(database_name) == {"alpha": 0, "beta": 3, "gamma": 0}
+
+
+def test_schema_is_created_on_a_stock_server_and_reused(postgres, database_name, appserver_factory, app_env):
+    """A database that doesn't exist yet is created, then the table and seed rows."""
+    with postgres.connect("postgres") as conn:
+        assert not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                (database_name,)).fetchone()
+    server = appserver_factory(app_env)
+    requests.get(f"{server.url}/api/ihop", timeout=5)
+    # A second replica on the same database sees the same table and counts.
+    other = appserver_factory(app_env)
+    assert requests.get(f"{other.url}/api/ihop", timeout=5).json() == 2
