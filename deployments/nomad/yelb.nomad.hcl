@@ -1,0 +1,530 @@
+# Yelb on Nomad: the four tiers as one job, wired together through the
+# service catalogue so that scaling a tier never needs an edit.
+#
+#   nomad job run yelb.nomad.hcl
+#   nomad job run -var registry=harbor.example.com/yelb -var appserver_count=3 yelb.nomad.hcl
+#   nomad job run -var service_provider=consul yelb.nomad.hcl   # Consul catalogue instead
+#
+# Needs Nomad >= 1.5 (built-in service checks, Nomad Variables, datacenter
+# wildcards) with the Docker driver, and a client host volume named
+# var.db_volume (agent-dev.hcl declares one for a dev agent). README.md has
+# the walk-through.
+
+variable "datacenters" {
+  description = "Datacenters the job may be placed in."
+  type        = list(string)
+  default     = ["*"]
+}
+
+variable "registry" {
+  description = "Registry (and path) holding the yelb-ui, yelb-appserver and yelb-db images."
+  type        = string
+  default     = "ghcr.io/yelb-project"
+
+  validation {
+    condition     = can(regex("^[^/\\s]+(/[^/\\s]+)*$", var.registry))
+    error_message = "The registry must be a host with an optional path and no trailing slash, e.g. harbor.example.com/yelb."
+  }
+}
+
+variable "tag" {
+  description = "Image tag of the Yelb images."
+  type        = string
+  default     = "latest"
+}
+
+variable "redis_image" {
+  description = "Full Redis image reference; point it at a mirror on a private registry."
+  type        = string
+  default     = "redis:7-alpine"
+}
+
+variable "appserver_count" {
+  description = "Appserver allocations to start with (nomad job scale changes it at run time)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.appserver_count >= 1
+    error_message = "The appserver_count must be at least 1."
+  }
+}
+
+variable "appserver_max_count" {
+  description = "Upper bound for nomad job scale and the autoscaler."
+  type        = number
+  default     = 10
+}
+
+variable "ui_count" {
+  description = "UI allocations; each binds ui_port on its node, so at most one per client."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.ui_count >= 1
+    error_message = "The ui_count must be at least 1."
+  }
+}
+
+variable "ui_port" {
+  description = "Host port the UI listens on (the container listens on 8080)."
+  type        = number
+  default     = 8080
+}
+
+variable "service_provider" {
+  description = "Service catalogue: nomad (built in) or consul (clusters with Consul)."
+  type        = string
+  default     = "nomad"
+
+  validation {
+    condition     = contains(["nomad", "consul"], var.service_provider)
+    error_message = "The service_provider must be nomad or consul."
+  }
+}
+
+variable "db_volume" {
+  description = "Name of the client host volume holding PostgreSQL's data."
+  type        = string
+  default     = "yelb-db"
+}
+
+locals {
+  # The two catalogues answer the same question through different template
+  # functions; both return entries with .Address and .Port. Consul's only
+  # lists instances whose checks pass, Nomad's lists every registration.
+  catalogue = var.service_provider == "consul" ? "service" : "nomadService"
+
+  # Both tasks that need the database password read it from this Nomad
+  # Variable (every task of job "yelb" may read nomad/jobs/yelb); without it
+  # they fall back to the image's documented demo password.
+  password_template = <<-EOT
+    {{- if nomadVarExists "nomad/jobs/yelb" }}{{ with nomadVar "nomad/jobs/yelb" }}{{ .db_password }}{{ end }}
+    {{- else }}postgres_password{{ end }}
+  EOT
+}
+
+job "yelb" {
+  datacenters = var.datacenters
+  type        = "service"
+
+  # Rolling updates: one allocation at a time, each must pass its checks for
+  # min_healthy_time before the next one is replaced; a release that never
+  # turns healthy is rolled back to the last good version.
+  update {
+    max_parallel      = 1
+    health_check      = "checks"
+    min_healthy_time  = "10s"
+    healthy_deadline  = "3m"
+    progress_deadline = "10m"
+    auto_revert       = true
+  }
+
+  group "db" {
+    count = 1
+
+    network {
+      port "db" {
+        to = 5432
+      }
+    }
+
+    # The client's host volume; PostgreSQL keeps its data across allocations.
+    volume "data" {
+      type      = "host"
+      source    = var.db_volume
+      read_only = false
+    }
+
+    restart {
+      attempts = 3
+      interval = "5m"
+      delay    = "15s"
+      mode     = "delay"
+    }
+
+    reschedule {
+      delay          = "30s"
+      delay_function = "exponential"
+      max_delay      = "10m"
+      unlimited      = true
+    }
+
+    service {
+      name     = "yelb-db"
+      port     = "db"
+      provider = var.service_provider
+
+      check {
+        name     = "postgres-tcp"
+        type     = "tcp"
+        interval = "10s"
+        timeout  = "2s"
+      }
+    }
+
+    task "yelb-db" {
+      driver = "docker"
+      # The image's postgres user; the host volume directory must belong to it.
+      user = "999:999"
+
+      config {
+        image           = "${var.registry}/yelb-db:${var.tag}"
+        ports           = ["db"]
+        readonly_rootfs = true
+        cap_drop        = ["ALL"]
+        security_opt    = ["no-new-privileges"]
+
+        # PostgreSQL's socket directory and scratch space on a read-only image.
+        mount {
+          type   = "tmpfs"
+          target = "/var/run/postgresql"
+          tmpfs_options {
+            size = 16777216
+          }
+        }
+        mount {
+          type   = "tmpfs"
+          target = "/tmp"
+          tmpfs_options {
+            size = 67108864
+          }
+        }
+      }
+
+      volume_mount {
+        volume      = "data"
+        destination = "/var/lib/postgresql/data"
+        read_only   = false
+      }
+
+      env {
+        # A subdirectory: a volume root may hold lost+found, which initdb refuses.
+        PGDATA = "/var/lib/postgresql/data/pgdata"
+      }
+
+      # Read once, when initdb creates the cluster on an empty volume.
+      template {
+        destination = "secrets/db.env"
+        env         = true
+        change_mode = "noop"
+        data        = "POSTGRES_PASSWORD=${local.password_template}"
+      }
+
+      kill_timeout = "30s"
+
+      resources {
+        cpu    = 500
+        memory = 512
+      }
+    }
+  }
+
+  group "cache" {
+    count = 1
+
+    network {
+      port "redis" {
+        to = 6379
+      }
+    }
+
+    restart {
+      attempts = 3
+      interval = "5m"
+      delay    = "10s"
+      mode     = "delay"
+    }
+
+    reschedule {
+      delay          = "30s"
+      delay_function = "exponential"
+      max_delay      = "10m"
+      unlimited      = true
+    }
+
+    service {
+      name     = "redis-server"
+      port     = "redis"
+      provider = var.service_provider
+
+      check {
+        name     = "redis-tcp"
+        type     = "tcp"
+        interval = "10s"
+        timeout  = "2s"
+      }
+    }
+
+    task "redis-server" {
+      driver = "docker"
+      user   = "10001:10001"
+
+      config {
+        image           = var.redis_image
+        ports           = ["redis"]
+        readonly_rootfs = true
+        cap_drop        = ["ALL"]
+        security_opt    = ["no-new-privileges"]
+        # Page views are a cache: no snapshots, so nothing but /data is written.
+        args = ["redis-server", "--save", "", "--appendonly", "no"]
+
+        mount {
+          type   = "tmpfs"
+          target = "/data"
+          tmpfs_options {
+            size = 67108864
+          }
+        }
+      }
+
+      resources {
+        cpu    = 200
+        memory = 128
+      }
+    }
+  }
+
+  group "appserver" {
+    count = var.appserver_count
+
+    # Deregister first, then stop: the UIs drop this replica from their
+    # upstream list before it receives SIGTERM.
+    shutdown_delay = "5s"
+
+    # Bounds for `nomad job scale yelb appserver N`; the policy is read by
+    # the Nomad Autoscaler when one runs, and ignored otherwise.
+    scaling {
+      enabled = true
+      min     = 1
+      max     = var.appserver_max_count
+
+      policy {
+        cooldown            = "1m"
+        evaluation_interval = "30s"
+
+        check "cpu" {
+          source = "nomad-apm"
+          query  = "avg_cpu-allocated"
+
+          strategy "target-value" {
+            target = 70
+          }
+        }
+      }
+    }
+
+    network {
+      port "http" {
+        to = 4567
+      }
+    }
+
+    restart {
+      attempts = 3
+      interval = "2m"
+      delay    = "5s"
+      mode     = "delay"
+    }
+
+    reschedule {
+      delay          = "15s"
+      delay_function = "exponential"
+      max_delay      = "5m"
+      unlimited      = true
+    }
+
+    service {
+      name     = "yelb-appserver"
+      port     = "http"
+      provider = var.service_provider
+
+      # Readiness: gates rolling updates; an unready replica is reported, not killed.
+      check {
+        name     = "appserver-ready"
+        type     = "http"
+        path     = "/readyz"
+        interval = "5s"
+        timeout  = "3s"
+      }
+
+      # Liveness: a process that stops answering is restarted.
+      check {
+        name     = "appserver-alive"
+        type     = "http"
+        path     = "/healthz"
+        interval = "10s"
+        timeout  = "2s"
+
+        check_restart {
+          limit = 3
+          grace = "20s"
+        }
+      }
+    }
+
+    task "yelb-appserver" {
+      driver = "docker"
+      user   = "10001:10001"
+
+      config {
+        image           = "${var.registry}/yelb-appserver:${var.tag}"
+        ports           = ["http"]
+        readonly_rootfs = true
+        cap_drop        = ["ALL"]
+        security_opt    = ["no-new-privileges"]
+
+        # Fresh per container start, so no stale per-worker metric files.
+        mount {
+          type   = "tmpfs"
+          target = "/tmp"
+          tmpfs_options {
+            size = 67108864
+          }
+        }
+      }
+
+      env {
+        # Sized to the CPU reservation, not to the node's cores gunicorn would see.
+        YELB_APPSERVER_WORKERS = "2"
+        # Stay up but unready after SIGTERM while the catalogue entry is withdrawn;
+        # this plus the 20 s graceful drain fits inside kill_timeout.
+        YELB_SHUTDOWN_DELAY      = "5"
+        PROMETHEUS_MULTIPROC_DIR = "/tmp/metrics"
+      }
+
+      # Upstream addresses from the catalogue; a change (database moved,
+      # Redis rescheduled) restarts the task with the new environment. Until
+      # a tier is registered its variable keeps the image default host, which
+      # does not resolve here: the replica reports unready instead of falling
+      # back to its embedded SQLite store and splitting the votes.
+      template {
+        destination = "local/upstreams.env"
+        env         = true
+        change_mode = "restart"
+        splay       = "5s"
+        data        = <<-EOT
+          {{- range ${local.catalogue} "yelb-db" }}
+          YELB_DB_SERVER_ENDPOINT={{ .Address }}
+          YELB_DB_PORT={{ .Port }}
+          {{- else }}
+          YELB_DB_SERVER_ENDPOINT=yelb-db
+          {{- end }}
+          {{- range ${local.catalogue} "redis-server" }}
+          REDIS_SERVER_ENDPOINT={{ .Address }}
+          REDIS_SERVER_PORT={{ .Port }}
+          {{- else }}
+          REDIS_SERVER_ENDPOINT=redis-server
+          {{- end }}
+        EOT
+      }
+
+      template {
+        destination = "secrets/db.env"
+        env         = true
+        change_mode = "restart"
+        data        = "YELB_DB_PASSWORD=${local.password_template}"
+      }
+
+      kill_timeout = "30s"
+
+      resources {
+        cpu    = 500
+        memory = 384
+      }
+    }
+  }
+
+  group "ui" {
+    count = var.ui_count
+
+    network {
+      port "http" {
+        static = var.ui_port
+        to     = 8080
+      }
+    }
+
+    restart {
+      attempts = 3
+      interval = "2m"
+      delay    = "5s"
+      mode     = "delay"
+    }
+
+    reschedule {
+      delay          = "15s"
+      delay_function = "exponential"
+      max_delay      = "5m"
+      unlimited      = true
+    }
+
+    service {
+      name     = "yelb-ui"
+      port     = "http"
+      provider = var.service_provider
+
+      check {
+        name     = "ui-alive"
+        type     = "http"
+        path     = "/healthz"
+        interval = "10s"
+        timeout  = "2s"
+
+        check_restart {
+          limit = 3
+          grace = "10s"
+        }
+      }
+    }
+
+    task "yelb-ui" {
+      driver = "docker"
+      user   = "10001:10001"
+
+      config {
+        image           = "${var.registry}/yelb-ui:${var.tag}"
+        ports           = ["http"]
+        readonly_rootfs = true
+        cap_drop        = ["ALL"]
+        security_opt    = ["no-new-privileges"]
+
+        # nginx writes its pid, temp bodies and the rendered config here.
+        mount {
+          type   = "tmpfs"
+          target = "/tmp"
+          tmpfs_options {
+            size = 67108864
+          }
+        }
+      }
+
+      # Every registered appserver, as the comma list the UI's nginx turns
+      # into an upstream group (round robin, a failing replica skipped for
+      # 10 s). Scaling the appserver re-renders the list and restarts the UI
+      # task; splay spreads the restarts when several UIs run. With no
+      # appserver registered the UI keeps its default URL: the page loads and
+      # /api answers 502 until one registers.
+      template {
+        destination = "local/appservers.env"
+        env         = true
+        change_mode = "restart"
+        splay       = "10s"
+        data        = <<-EOT
+          YELB_APPSERVER_ENDPOINT=
+          {{- range $index, $appserver := ${local.catalogue} "yelb-appserver" -}}
+            {{ if $index }},{{ end }}http://{{ $appserver.Address }}:{{ $appserver.Port }}
+          {{- else -}}
+            http://yelb-appserver:4567
+          {{- end }}
+        EOT
+      }
+
+      resources {
+        cpu    = 100
+        memory = 64
+      }
+    }
+  }
+}
