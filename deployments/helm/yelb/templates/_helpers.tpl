@@ -60,6 +60,9 @@ checkov.io/skip-digest: CKV_K8S_43=Images are addressed by tag so one registry/t
 {{- if and (ne .component "redis-server") (eq .root.Values.image.tag "latest") }}
 checkov.io/skip-tag: CKV_K8S_14=The public default tag is latest; set image.tag to pin a release
 {{- end }}
+{{- if ne .root.Values.image.pullPolicy "Always" }}
+checkov.io/skip-pull-policy: CKV_K8S_15=image.pullPolicy is relaxed only with a pinned image.tag (the schema refuses it with latest)
+{{- end }}
 {{- if not .root.Values.networkPolicy.enabled }}
 checkov.io/skip-networkpolicy: CKV2_K8S_6=NetworkPolicies are opt-in (networkPolicy.enabled) as not every CNI enforces them
 {{- end }}

@@ -1,0 +1,101 @@
+"""Every render is fit for a cluster enforcing the "restricted" Pod Security
+Standard, and every container has probes and resource bounds."""
+
+from __future__ import annotations
+
+import pytest
+
+from .renders import all_renders, pod_specs
+
+RENDERS = all_renders()
+# Volume types the restricted profile admits.
+RESTRICTED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
+                      "persistentVolumeClaim", "projected", "secret"}
+TIERS = {"yelb-ui", "yelb-appserver", "redis-server", "yelb-db"}
+
+
+@pytest.fixture(params=sorted(RENDERS))
+def docs(request):
+    return RENDERS[request.param]
+
+
+def test_pods_meet_the_restricted_profile(docs):
+    for doc, spec in pod_specs(docs):
+        where = f"{doc['kind']}/{doc['metadata']['name']}"
+        pod = spec.get("securityContext", {})
+        assert spec.get("automountServiceAccountToken") is False, where
+        assert pod.get("runAsNonRoot") is True and pod.get("runAsUser", 0) > 0, where
+        assert pod.get("seccompProfile") == {"type": "RuntimeDefault"}, where
+        for key in ("hostNetwork", "hostPID", "hostIPC"):
+            assert not spec.get(key), f"{where}: {key}"
+        for volume in spec.get("volumes", []):
+            kinds = set(volume) - {"name"}
+            assert kinds <= RESTRICTED_VOLUMES, f"{where}: volume {volume['name']} is {kinds}"
+        for container in spec["containers"] + spec.get("initContainers", []):
+            security = container.get("securityContext", {})
+            assert security.get("allowPrivilegeEscalation") is False, where
+            assert security.get("readOnlyRootFilesystem") is True, where
+            assert security.get("capabilities") == {"drop": ["ALL"]}, where
+            assert not security.get("privileged"), where
+            for bound in ("requests", "limits"):
+                assert set(container["resources"][bound]) >= {"cpu", "memory"}, f"{where}: {bound}"
+
+
+def test_long_running_containers_have_probes(docs):
+    for doc, spec in pod_specs(docs):
+        if doc["kind"] == "Pod":  # the helm test pod runs to completion
+            continue
+        for container in spec["containers"]:
+            assert "livenessProbe" in container and "readinessProbe" in container, container["name"]
+
+
+def test_every_tier_has_a_service_and_standard_labels(docs):
+    services = {d["metadata"]["name"] for d in docs if d["kind"] == "Service"}
+    assert services == TIERS
+    for doc in docs:
+        labels = doc["metadata"].get("labels", {})
+        if doc["kind"] != "Namespace":
+            assert {"app.kubernetes.io/name", "app.kubernetes.io/part-of"} <= set(labels), doc["metadata"]["name"]
+        assert doc["metadata"].get("namespace", "yelb") == "yelb"
+
+
+def test_service_selectors_and_ports_hit_their_workload(docs):
+    workloads = [(doc["spec"]["template"]["metadata"]["labels"], spec) for doc, spec in pod_specs(docs)
+                 if doc["kind"] != "Pod"]
+    for service in (d for d in docs if d["kind"] == "Service"):
+        selector = service["spec"]["selector"].items()
+        matched = [spec for labels, spec in workloads if selector <= labels.items()]
+        assert len(matched) == 1, service["metadata"]["name"]
+        port_names = {p["name"] for c in matched[0]["containers"] for p in c.get("ports", [])}
+        for port in service["spec"]["ports"]:
+            assert port["targetPort"] in port_names, service["metadata"]["name"]
+
+
+def test_service_monitors_select_a_service_port(docs):
+    services = [d for d in docs if d["kind"] == "Service"]
+    for monitor in (d for d in docs if d["kind"] == "ServiceMonitor"):
+        selector = monitor["spec"]["selector"]["matchLabels"].items()
+        targets = [s for s in services if selector <= s["metadata"]["labels"].items()]
+        assert [t["metadata"]["name"] for t in targets] == ["yelb-appserver"]
+        ports = {p["name"] for p in targets[0]["spec"]["ports"]}
+        assert all(e["port"] in ports and e["path"] == "/metrics" for e in monitor["spec"]["endpoints"])
+
+
+def test_database_storage_is_persistent_unless_switched_off(docs):
+    (db,) = [d for d in docs if d["kind"] == "StatefulSet"]
+    data = [v for v in db["spec"]["template"]["spec"].get("volumes", []) if v["name"] == "data"]
+    claims = [c["metadata"]["name"] for c in db["spec"].get("volumeClaimTemplates", [])]
+    if data:
+        assert not claims and ("persistentVolumeClaim" in data[0] or "emptyDir" in data[0])
+    else:
+        assert claims == ["data"]
+
+
+def test_network_policies_deny_by_default_when_present(docs):
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    if not policies:
+        return
+    deny = [p for p in policies if "ingress" not in p["spec"] and "egress" not in p["spec"]]
+    assert len(deny) == 1 and set(deny[0]["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    covered = {p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name") for p in policies}
+    assert TIERS <= covered
