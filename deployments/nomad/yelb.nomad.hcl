@@ -121,6 +121,15 @@ job "yelb" {
     auto_revert       = true
   }
 
+  # Every group: once its restart attempts are spent, the allocation is
+  # placed again (elsewhere if possible), backing off up to 10 minutes.
+  reschedule {
+    delay          = "30s"
+    delay_function = "exponential"
+    max_delay      = "10m"
+    unlimited      = true
+  }
+
   group "db" {
     count = 1
 
@@ -142,26 +151,6 @@ job "yelb" {
       interval = "5m"
       delay    = "15s"
       mode     = "delay"
-    }
-
-    reschedule {
-      delay          = "30s"
-      delay_function = "exponential"
-      max_delay      = "10m"
-      unlimited      = true
-    }
-
-    service {
-      name     = "yelb-db"
-      port     = "db"
-      provider = var.service_provider
-
-      check {
-        name     = "postgres-tcp"
-        type     = "tcp"
-        interval = "10s"
-        timeout  = "2s"
-      }
     }
 
     task "yelb-db" {
@@ -214,6 +203,19 @@ job "yelb" {
 
       kill_timeout = "30s"
 
+      service {
+        name     = "yelb-db"
+        port     = "db"
+        provider = var.service_provider
+
+        check {
+          name     = "postgres-tcp"
+          type     = "tcp"
+          interval = "10s"
+          timeout  = "2s"
+        }
+      }
+
       resources {
         cpu    = 500
         memory = 512
@@ -235,26 +237,6 @@ job "yelb" {
       interval = "5m"
       delay    = "10s"
       mode     = "delay"
-    }
-
-    reschedule {
-      delay          = "30s"
-      delay_function = "exponential"
-      max_delay      = "10m"
-      unlimited      = true
-    }
-
-    service {
-      name     = "redis-server"
-      port     = "redis"
-      provider = var.service_provider
-
-      check {
-        name     = "redis-tcp"
-        type     = "tcp"
-        interval = "10s"
-        timeout  = "2s"
-      }
     }
 
     task "redis-server" {
@@ -279,6 +261,19 @@ job "yelb" {
         }
       }
 
+      service {
+        name     = "redis-server"
+        port     = "redis"
+        provider = var.service_provider
+
+        check {
+          name     = "redis-tcp"
+          type     = "tcp"
+          interval = "10s"
+          timeout  = "2s"
+        }
+      }
+
       resources {
         cpu    = 200
         memory = 128
@@ -288,10 +283,6 @@ job "yelb" {
 
   group "appserver" {
     count = var.appserver_count
-
-    # Deregister first, then stop: the UIs drop this replica from their
-    # upstream list before it receives SIGTERM.
-    shutdown_delay = "5s"
 
     # Bounds for `nomad job scale yelb appserver N`; the policy is read by
     # the Nomad Autoscaler when one runs, and ignored otherwise.
@@ -326,42 +317,6 @@ job "yelb" {
       interval = "2m"
       delay    = "5s"
       mode     = "delay"
-    }
-
-    reschedule {
-      delay          = "15s"
-      delay_function = "exponential"
-      max_delay      = "5m"
-      unlimited      = true
-    }
-
-    service {
-      name     = "yelb-appserver"
-      port     = "http"
-      provider = var.service_provider
-
-      # Readiness: gates rolling updates; an unready replica is reported, not killed.
-      check {
-        name     = "appserver-ready"
-        type     = "http"
-        path     = "/readyz"
-        interval = "5s"
-        timeout  = "3s"
-      }
-
-      # Liveness: a process that stops answering is restarted.
-      check {
-        name     = "appserver-alive"
-        type     = "http"
-        path     = "/healthz"
-        interval = "10s"
-        timeout  = "2s"
-
-        check_restart {
-          limit = 3
-          grace = "20s"
-        }
-      }
     }
 
     task "yelb-appserver" {
@@ -427,7 +382,39 @@ job "yelb" {
         data        = "YELB_DB_PASSWORD=${local.password_template}"
       }
 
-      kill_timeout = "30s"
+      # Deregister first, then stop: the UIs drop this replica from their
+      # upstream list before it receives SIGTERM.
+      shutdown_delay = "5s"
+      kill_timeout   = "30s"
+
+      service {
+        name     = "yelb-appserver"
+        port     = "http"
+        provider = var.service_provider
+
+        # Readiness: gates rolling updates; an unready replica is reported, not killed.
+        check {
+          name     = "appserver-ready"
+          type     = "http"
+          path     = "/readyz"
+          interval = "5s"
+          timeout  = "3s"
+        }
+
+        # Liveness: a process that stops answering is restarted.
+        check {
+          name     = "appserver-alive"
+          type     = "http"
+          path     = "/healthz"
+          interval = "10s"
+          timeout  = "2s"
+
+          check_restart {
+            limit = 3
+            grace = "20s"
+          }
+        }
+      }
 
       resources {
         cpu    = 500
@@ -451,32 +438,6 @@ job "yelb" {
       interval = "2m"
       delay    = "5s"
       mode     = "delay"
-    }
-
-    reschedule {
-      delay          = "15s"
-      delay_function = "exponential"
-      max_delay      = "5m"
-      unlimited      = true
-    }
-
-    service {
-      name     = "yelb-ui"
-      port     = "http"
-      provider = var.service_provider
-
-      check {
-        name     = "ui-alive"
-        type     = "http"
-        path     = "/healthz"
-        interval = "10s"
-        timeout  = "2s"
-
-        check_restart {
-          limit = 3
-          grace = "10s"
-        }
-      }
     }
 
     task "yelb-ui" {
@@ -519,6 +480,25 @@ job "yelb" {
             http://yelb-appserver:4567
           {{- end }}
         EOT
+      }
+
+      service {
+        name     = "yelb-ui"
+        port     = "http"
+        provider = var.service_provider
+
+        check {
+          name     = "ui-alive"
+          type     = "http"
+          path     = "/healthz"
+          interval = "10s"
+          timeout  = "2s"
+
+          check_restart {
+            limit = 3
+            grace = "10s"
+          }
+        }
       }
 
       resources {

@@ -102,19 +102,18 @@ class _Parser:
         return when_true if condition else when_false
 
     def disjunction(self):
-        value = self.conjunction()
-        while self.peek()[1] == "||":
-            self.take()
-            right = self.conjunction()
-            value = bool(value) or bool(right)
-        return value
+        return self.logical("||", self.conjunction)
 
     def conjunction(self):
-        value = self.comparison()
-        while self.peek()[1] == "&&":
+        return self.logical("&&", self.comparison)
+
+    def logical(self, operator, operand):
+        # Both sides are always evaluated: HCL2 does not short-circuit either.
+        value = operand()
+        while self.peek()[1] == operator:
             self.take()
-            right = self.comparison()
-            value = bool(value) and bool(right)
+            right = bool(operand())
+            value = (bool(value) or right) if operator == "||" else (bool(value) and right)
         return value
 
     def comparison(self):

@@ -198,7 +198,8 @@ class Job:
         raise KeyError(name)
 
     def contract(self):
-        """Per catalogue service: image, container port, env and health paths.
+        """Per catalogue service: image, user, container port, env, health
+        paths and the catalogue services its templates look up.
 
         The shape the cross-deployment contract test compares between
         compose, Kubernetes, Helm, Rancher and Nomad.
@@ -209,11 +210,16 @@ class Job:
             for service in group.services:
                 summary[service.name] = {
                     "image": task.image,
+                    "user": task.user,
                     "port": group.container_port(service.port_label),
                     "env": dict(sorted(task.env.items())),
                     "env_names": sorted(task.env_names),
                     "health_paths": sorted(
                         {check.path for check in service.checks if check.path}
+                    ),
+                    "upstreams": sorted(
+                        {name for template in task.templates
+                         for _, name in template.catalogue_lookups}
                     ),
                 }
         return summary
@@ -299,7 +305,12 @@ def _group(name, body):
         name=name,
         count=body.get("count", 1),
         ports=labelled(network.get("port")),
-        services=tuple(_service(service) for service in body.get("service") or []),
+        # Group-level and task-level service blocks register alike.
+        services=tuple(
+            _service(service)
+            for owner in [body, *labelled(body.get("task")).values()]
+            for service in owner.get("service") or []
+        ),
         tasks={label: _task(label, task) for label, task in labelled(body.get("task")).items()},
         volumes=labelled(body.get("volume")),
         raw=body,

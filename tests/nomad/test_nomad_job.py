@@ -119,7 +119,7 @@ def test_every_task_reserves_cpu_and_memory(job):
 def test_every_group_restarts_then_reschedules_failed_allocations(job):
     for group in job.groups.values():
         restart = group.block("restart")
-        reschedule = group.block("reschedule")
+        reschedule = group.block("reschedule") or job.block("reschedule")
         assert restart and restart["attempts"] >= 1 and restart["mode"] == "delay", group.name
         assert reschedule and reschedule["unlimited"] is True, group.name
         assert reschedule["delay_function"] == "exponential", group.name
@@ -322,7 +322,7 @@ def test_shutdown_fits_inside_the_kill_timeout(job, appserver_task):
     graceful = float(appserver_task.env.get(
         "YELB_GRACEFUL_TIMEOUT", SETTING_DEFAULTS["YELB_GRACEFUL_TIMEOUT"]))
     assert shutdown + graceful < seconds(appserver_task.kill_timeout)
-    assert seconds(job.groups["appserver"].raw["shutdown_delay"]) > 0
+    assert seconds(appserver_task.raw["shutdown_delay"]) > 0
 
 
 def test_writable_paths_are_mounts_on_the_read_only_images(job, appserver_task):
