@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 # Votes carry no body worth more than this; anything bigger is refused with 413.
 MAX_BODY_BYTES = 16 * 1024
+# An oversized body up to this size is read and dropped before the 413, so the
+# client, still sending, gets the answer instead of a connection reset.
+DRAIN_BODY_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -79,6 +82,9 @@ def create_app(config: Config | None = None) -> "Flask":
     @app.before_request
     def guard_request():
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            length = request.content_length or 0
+            if MAX_BODY_BYTES < length <= DRAIN_BODY_BYTES:
+                request.environ["wsgi.input"].read(length)
             request.get_data(cache=True)  # enforces MAX_CONTENT_LENGTH (413)
         if request.path.startswith("/api/") and request.path != "/api/faults":
             fault_state.before_api_request()
