@@ -1,0 +1,80 @@
+"""/metrics: Prometheus text, summed correctly over several gunicorn workers."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+
+def scrape(url: str) -> dict[tuple, float]:
+    response = requests.get(f"{url}/metrics", timeout=5)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/plain")
+    samples = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def value(samples, name, **labels) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def test_metrics_count_every_request_across_four_workers(appserver_factory, app_env):
+    server = appserver_factory(app_env, workers=4)
+    url = server.url
+
+    def work(index: int) -> None:
+        with requests.Session() as session:
+            session.post(f"{url}/api/votes/ihop", timeout=10)
+            session.get(f"{url}/api/chipotle", timeout=10)
+            session.get(f"{url}/api/getstats", timeout=10)
+            session.get(f"{url}/api/nachos", timeout=10)
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(work, range(200)))
+    samples = scrape(url)
+
+    assert value(samples, "yelb_votes_total", option="ihop") == 200
+    assert value(samples, "yelb_votes_total", option="chipotle") == 200
+    assert value(samples, "yelb_pageviews_total") == 200
+    assert value(samples, "yelb_http_requests_total", method="POST",
+                 route="/api/votes/<option>", status="200") == 200
+    assert value(samples, "yelb_http_requests_total", method="GET",
+                 route="/api/<option>", status="200") == 200
+    assert value(samples, "yelb_http_requests_total", method="GET",
+                 route="/api/<option>", status="404") == 200
+    assert value(samples, "yelb_http_request_duration_seconds_count", method="GET",
+                 route="/api/getstats") == 200
+    assert value(samples, "yelb_dependency_up", dependency="postgresql") == 1
+    assert value(samples, "yelb_dependency_up", dependency="redis") == 1
+    assert value(samples, "yelb_dependency_latency_seconds_count",
+                 dependency="postgresql", operation="vote") == 400
+    assert value(samples, "yelb_dependency_latency_seconds_count",
+                 dependency="redis", operation="incr") == 200
+    build = [labels for (name, labels) in samples if name == "yelb_build_info"]
+    assert len(build) == 1 and dict(build[0])["version"] == "1.0.0"
+
+
+def test_unmatched_paths_share_one_route_label(api, appserver):
+    for index in range(5):
+        api.get(f"/random/{index}")
+    samples = scrape(appserver.url)
+    assert value(samples, "yelb_http_requests_total", method="GET", route="unmatched",
+                 status="404") == 5
+    assert not any("random" in str(labels) for (_, labels) in samples)
+
+
+def test_dependency_errors_are_counted(appserver_factory, postgres, database_name, tmp_path):
+    from tests.support.services import RedisServer
+
+    redis = RedisServer(tmp_path / "r").start()
+    server = appserver_factory({**postgres.env(database_name), **redis.env()}, workers=1)
+    requests.get(f"{server.url}/api/getstats", timeout=5)
+    redis.destroy()
+    for _ in range(3):
+        requests.get(f"{server.url}/api/getstats", timeout=5)
+    samples = scrape(server.url)
+    assert value(samples, "yelb_dependency_errors_total", dependency="redis") == 3
+    assert value(samples, "yelb_dependency_up", dependency="redis") == 0
