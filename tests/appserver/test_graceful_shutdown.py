@@ -1,0 +1,36 @@
+"""SIGTERM: stop being ready, finish in-flight requests, exit cleanly."""
+
+import signal
+import threading
+import time
+
+import requests
+
+
+def test_in_flight_vote_finishes_after_sigterm(appserver_factory, app_env, postgres, database_name):
+    server = appserver_factory({**app_env, "YELB_FAULT_INJECTION": "true",
+                                "YELB_FAULTS": '{"latency_ms": 1500}'}, workers=1)
+    answers = []
+    voter = threading.Thread(target=lambda: answers.append(
+        requests.post(f"{server.url}/api/votes/ihop", timeout=10)))
+    voter.start()
+    time.sleep(0.5)  # the vote is now inside the injected 1.5 s delay
+    server.process.send_signal(signal.SIGTERM)
+    voter.join()
+    assert server.process.wait(15) == 0
+    assert answers[0].status_code == 200
+    assert answers[0].json() == {"name": "ihop", "value": 1}
+    assert postgres.counts(database_name)["ihop"] == 1
+
+
+def test_shutdown_delay_reports_not_ready_while_still_serving(appserver_factory, app_env):
+    server = appserver_factory({**app_env, "YELB_SHUTDOWN_DELAY": "2"}, workers=1)
+    url = server.url
+    assert requests.get(f"{url}/readyz", timeout=5).status_code == 200
+    server.process.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    ready = requests.get(f"{url}/readyz", timeout=5)
+    assert ready.status_code == 503
+    assert "shutting down" in ready.json()["reasons"]
+    assert requests.post(f"{url}/api/votes/outback", timeout=5).status_code == 200
+    assert server.process.wait(15) == 0
