@@ -1,0 +1,127 @@
+"""The UI's nginx front (Debian nginx, unprivileged, the project's own config)
+in front of real appserver processes, checked over HTTP."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import subprocess
+
+import pytest
+import requests
+
+from tests.support.nginx import NginxFront, PUBLIC_DIR, RENDER_SCRIPT
+from tests.support.services import free_port, port_open, wait_until
+
+UI_VERSION = json.loads((PUBLIC_DIR.parent / "package.json").read_text())["version"]
+
+
+@pytest.fixture
+def replicas(appserver_factory, yelb_env):
+    return [appserver_factory(yelb_env, hostname=f"appserver-{index}") for index in (1, 2)]
+
+
+@pytest.fixture
+def front(replicas, tmp_path):
+    front = NginxFront([replica.url for replica in replicas], base_dir=tmp_path / "front",
+                       refresh_seconds=7).start()
+    yield front
+    front.destroy()
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("YELB_APPSERVER_ENDPOINT", "yelb-appserver:4567"),
+    ("YELB_APPSERVER_ENDPOINT", "https://yelb-appserver:4567"),
+    ("YELB_APPSERVER_ENDPOINT", "http://yelb-appserver:70000"),
+    ("YELB_APPSERVER_ENDPOINT", "http://a:1,,http://b:2"),
+    ("YELB_UI_PORT", "80a"),
+    ("YELB_UI_REFRESH_SECONDS", "0"),
+    ("YELB_UI_STATIC_DIR", "/nonexistent"),
+    ("YELB_UI_RUNTIME_DIR", "relative/dir"),
+])
+def test_bad_setting_stops_rendering_with_one_line_naming_it(tmp_path, variable, value):
+    env = {"PATH": "/usr/bin:/bin", "YELB_UI_STATIC_DIR": str(PUBLIC_DIR),
+           "YELB_UI_RUNTIME_DIR": str(tmp_path / "run"), variable: value}
+    result = subprocess.run([str(RENDER_SCRIPT)], env=env, capture_output=True, text=True, timeout=10)
+    assert result.returncode == 64
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(f"yelb-ui: {variable} ")
+    assert not (tmp_path / "run" / "nginx.conf").exists()
+
+
+def test_static_files_security_headers_caching_and_gzip(front):
+    page = requests.get(f"{front.url}/", timeout=5)
+    assert page.status_code == 200 and "<h1>Yelb</h1>" in page.text
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "default-src 'self'" in csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Cache-Control"] == "no-cache"
+
+    script = requests.get(f"{front.url}/js/app.js?v={UI_VERSION}", timeout=5,
+                          headers={"Accept-Encoding": "gzip"}, stream=True)
+    assert script.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert script.headers["Content-Type"] == "application/javascript"
+    assert script.headers["Content-Encoding"] == "gzip"
+    assert b"refreshNow" in gzip.decompress(script.raw.read())
+
+    assert requests.get(f"{front.url}/config.json", timeout=5).json() == {"refreshSeconds": 7}
+    health = requests.get(f"{front.url}/healthz", timeout=5)
+    assert health.json() == {"status": "ok"} and health.headers["X-Content-Type-Options"] == "nosniff"
+    assert requests.get(f"{front.url}/missing.html", timeout=5).status_code == 404
+
+
+def test_api_is_proxied_with_request_ids_and_appserver_errors_pass_through(front):
+    votes = requests.get(f"{front.url}/api/getvotes", timeout=5, headers={"X-Request-ID": "talk-42"})
+    assert votes.status_code == 200
+    assert [vote["name"] for vote in votes.json()] == ["outback", "bucadibeppo", "ihop", "chipotle"]
+    assert votes.headers["X-Request-ID"] == "talk-42"
+    generated = requests.get(f"{front.url}/api/options", timeout=5).headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", generated)  # nginx's $request_id
+    # The appserver's own JSON errors are not replaced by nginx's.
+    unknown = requests.post(f"{front.url}/api/votes/nosuchplace", timeout=5)
+    assert unknown.status_code == 404 and "nosuchplace" in unknown.json()["error"]
+    assert requests.get(f"{front.url}/readyz", timeout=5).status_code == 404  # probes stay internal
+
+
+def test_requests_round_robin_and_votes_survive_a_dead_replica(front, replicas, postgres,
+                                                               database_name):
+    hosts = {requests.get(f"{front.url}/api/hostname", timeout=5).text for _ in range(6)}
+    assert hosts == {"appserver-1", "appserver-2"}
+
+    replicas[1].kill()
+    # Once its port is closed (a request racing the kill would be a vote lost mid-flight,
+    # which nginx reports as 502 rather than risk counting it twice).
+    wait_until(lambda: not port_open(replicas[1].port), 10, "the killed replica's port to close")
+    answers = [requests.post(f"{front.url}/api/votes/ihop", timeout=10) for _ in range(10)]
+    assert [answer.status_code for answer in answers] == [200] * 10
+    # Each vote reached exactly one live replica: none lost, none counted twice.
+    assert [answer.json()["value"] for answer in answers] == list(range(1, 11))
+    assert postgres.counts(database_name)["ihop"] == 10
+    assert {requests.get(f"{front.url}/api/hostname", timeout=5).text for _ in range(4)} == {"appserver-1"}
+
+
+def test_no_live_appserver_gives_a_json_502(front, replicas):
+    for replica in replicas:
+        replica.kill()
+    answer = requests.get(f"{front.url}/api/getvotes", timeout=10)
+    assert answer.status_code == 502
+    assert answer.headers["Content-Type"] == "application/json"
+    assert answer.json() == {"error": "appserver unavailable", "status": 502}
+    assert requests.get(f"{front.url}/", timeout=5).status_code == 200
+
+
+def test_front_starts_before_the_appserver_name_resolves(tmp_path):
+    # Nothing answers DNS on this port: the name cannot be resolved at start, as when the
+    # appserver's service does not exist yet. nginx must still start and serve the page.
+    front = NginxFront("http://yelb-appserver.invalid:4567", base_dir=tmp_path / "front",
+                       resolver=f"127.0.0.1:{free_port()}").start()
+    try:
+        assert requests.get(f"{front.url}/", timeout=5).status_code == 200
+        answer = requests.get(f"{front.url}/api/getvotes", timeout=10)
+        assert answer.status_code in (502, 504)
+        assert answer.headers["Content-Type"] == "application/json"
+        assert "appserver" in answer.json()["error"]
+        assert front.process.poll() is None
+    finally:
+        front.destroy()

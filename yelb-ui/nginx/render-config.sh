@@ -1,0 +1,116 @@
+#!/bin/sh
+# Renders the Yelb UI front's nginx configuration from the environment into
+# $YELB_UI_RUNTIME_DIR (nginx.conf, upstream.conf, public/config.json and the temp
+# directories). A bad setting stops it with one line naming the variable.
+#
+#   YELB_APPSERVER_ENDPOINT  http://host:port of the appserver (default http://yelb-appserver:4567);
+#                            a comma-separated list makes an upstream group of replicas
+#   YELB_UI_PORT             port nginx listens on (default 8080)
+#   YELB_UI_STATIC_DIR       the page's files, yelb-ui/public (default /usr/share/yelb-ui)
+#   YELB_UI_RUNTIME_DIR      the one writable directory (default /tmp/yelb-ui)
+#   YELB_UI_REFRESH_SECONDS  how often the page refreshes, 1-300 (default 5)
+#   YELB_RESOLVER            DNS servers for the appserver name (default: nameservers in /etc/resolv.conf)
+set -euf # -f: no file name globbing, values are split on commas and spaces only
+
+here=$(cd "$(dirname "$0")" && pwd)
+endpoints=${YELB_APPSERVER_ENDPOINT:-http://yelb-appserver:4567}
+port=${YELB_UI_PORT:-8080}
+static_dir=${YELB_UI_STATIC_DIR:-/usr/share/yelb-ui}
+runtime_dir=${YELB_UI_RUNTIME_DIR:-/tmp/yelb-ui}
+refresh=${YELB_UI_REFRESH_SECONDS:-5}
+resolvers=${YELB_RESOLVER:-$(awk '$1 == "nameserver" { print $2 }' /etc/resolv.conf 2>/dev/null || true)}
+
+fail() {
+    echo "yelb-ui: $*" >&2
+    exit 64
+}
+
+# in_range VALUE LOW HIGH: VALUE is a whole number from LOW to HIGH.
+in_range() {
+    case $1 in '' | *[!0-9]*) return 1 ;; esac
+    [ "${#1}" -le 5 ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
+}
+
+in_range "$port" 1 65535 || fail "YELB_UI_PORT must be a port number from 1 to 65535, got '$port'"
+in_range "$refresh" 1 300 || fail "YELB_UI_REFRESH_SECONDS must be whole seconds from 1 to 300, got '$refresh'"
+# Both paths are pasted into nginx.conf, so they may hold only plain path characters.
+for setting in "YELB_UI_STATIC_DIR=$static_dir" "YELB_UI_RUNTIME_DIR=$runtime_dir"; do
+    case ${setting#*=} in
+        /*[!A-Za-z0-9._/-]* | [!/]* | '') fail "${setting%%=*} must be an absolute path of letters, digits, '.', '_', '-' and '/', got '${setting#*=}'" ;;
+    esac
+done
+[ -f "$static_dir/index.html" ] || fail "YELB_UI_STATIC_DIR must be the folder with the page's index.html, got '$static_dir'"
+
+# Checks one endpoint and prints it as host:port (port 80 when the URL has none).
+host_port() {
+    parsed=$(echo "$1" | sed -nE 's#^http://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:([0-9]{1,5}))?/?$#\1 \3#p')
+    [ -n "$parsed" ] || return 1
+    endpoint_port=${parsed#* }
+    endpoint_port=${endpoint_port:-80}
+    in_range "$endpoint_port" 1 65535 || return 1
+    echo "${parsed% *}:$endpoint_port"
+}
+
+is_ip_address() {
+    echo "$1" | grep -Eq '^([0-9]{1,3}\.){3}[0-9]{1,3}$|^\['
+}
+
+servers=""
+count=0
+needs_resolver=false
+old_ifs=$IFS
+IFS=,
+for endpoint in $endpoints; do
+    IFS=$old_ifs
+    endpoint=$(echo "$endpoint" | tr -d ' ')
+    server=$(host_port "$endpoint") ||
+        fail "YELB_APPSERVER_ENDPOINT must be http://host:port URLs separated by commas, got '$endpoint'"
+    is_ip_address "${server%:*}" || needs_resolver=true
+    servers="$servers $server"
+    count=$((count + 1))
+done
+IFS=$old_ifs
+[ "$count" -gt 0 ] || fail "YELB_APPSERVER_ENDPOINT must name at least one http://host:port URL"
+
+mkdir -p "$runtime_dir/public" "$runtime_dir/client_body" "$runtime_dir/proxy" \
+    "$runtime_dir/fastcgi" "$runtime_dir/uwsgi" "$runtime_dir/scgi"
+
+if [ "$count" -eq 1 ]; then
+    # One endpoint: a variable in proxy_pass, so the name is resolved per request, not at start.
+    appserver="http://${servers# }"
+    : > "$runtime_dir/upstream.conf"
+else
+    # Several endpoints (names resolved once, at start): a group with passive health checks.
+    # A replica that fails once is skipped for 10 s, then tried again. No `keepalive` on
+    # purpose: a vote sent on an idle pooled connection to a replica that just died counts as
+    # "sent", so nginx may not retry it; a fresh connection is refused and safely retried.
+    appserver=http://yelb_appservers
+    needs_resolver=false
+    {
+        echo "upstream yelb_appservers {"
+        for server in $servers; do
+            echo "    server $server max_fails=1 fail_timeout=10s;"
+        done
+        echo "}"
+    } > "$runtime_dir/upstream.conf"
+fi
+
+resolver_line=""
+for address in $resolvers; do
+    case $address in \[* | *=*) ;; *:*:*) address="[$address]" ;; esac # bare IPv6 addresses need brackets
+    resolver_line="$resolver_line $address"
+done
+if [ -n "$resolver_line" ]; then
+    resolver_line="resolver$resolver_line valid=10s; resolver_timeout 2s;"
+elif [ "$needs_resolver" = true ]; then
+    fail "YELB_RESOLVER must name a DNS server: /etc/resolv.conf has no nameserver to resolve '$endpoints'"
+fi
+
+printf '{\n  "refreshSeconds": %s\n}\n' "$refresh" > "$runtime_dir/public/config.json"
+
+sed -e "s#@RUNTIME_DIR@#$runtime_dir#g" \
+    -e "s#@STATIC_DIR@#$static_dir#g" \
+    -e "s#@PORT@#$port#g" \
+    -e "s#@APPSERVER@#$appserver#g" \
+    -e "s#@RESOLVER_LINE@#$resolver_line#g" \
+    "$here/nginx.conf.template" > "$runtime_dir/nginx.conf"

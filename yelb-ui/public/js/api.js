@@ -1,0 +1,61 @@
+// Talks to the appserver through root-relative /api/... paths, so the same page works
+// behind the nginx front and when the appserver serves these files itself.
+
+const TIMEOUT_MS = 4000;
+
+export class ApiError extends Error {
+  constructor(path, status, message) {
+    super(message);
+    this.path = path;
+    this.status = status; // 0 when the request never got an HTTP answer
+  }
+}
+
+// Prefers the appserver's JSON {"error": ...}; a proxy's HTML error page says nothing useful.
+async function errorMessage(response) {
+  try {
+    const body = await response.json();
+    if (body && typeof body.error === "string") return body.error;
+  } catch {
+    // not JSON: fall through to the status line
+  }
+  return `HTTP ${response.status} ${response.statusText}`.trim();
+}
+
+// Returns {status, body}; `accept` lists the statuses whose JSON body is a real answer
+// (e.g. 503 from /api/readyz still describes the dependencies).
+export async function request(path, { method = "GET", accept = [] } = {}) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: { Accept: "application/json" },
+      cache: "no-store",
+      signal: controller.signal,
+    });
+  } catch (error) {
+    const reason = error.name === "AbortError" ? `no answer within ${TIMEOUT_MS / 1000} s` : "network error";
+    throw new ApiError(path, 0, reason);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!response.ok && !accept.includes(response.status)) {
+    throw new ApiError(path, response.status, await errorMessage(response));
+  }
+  try {
+    return { status: response.status, body: await response.json() };
+  } catch {
+    throw new ApiError(path, response.status, "the answer was not JSON");
+  }
+}
+
+export const api = {
+  options: async () => (await request("/api/options")).body,
+  votes: async () => (await request("/api/getvotes")).body,
+  stats: async () => (await request("/api/getstats")).body,
+  version: async () => (await request("/api/version")).body,
+  readiness: async () => (await request("/api/readyz", { accept: [503] })).body,
+  vote: async (name) => (await request(`/api/votes/${encodeURIComponent(name)}`, { method: "POST" })).body,
+};
