@@ -249,7 +249,7 @@ job "yelb" {
         readonly_rootfs = true
         cap_drop        = ["ALL"]
         security_opt    = ["no-new-privileges"]
-        # Page views are a cache: no snapshots, so nothing but /data is written.
+        # Page views are a cache: no snapshots; the working directory is a tmpfs.
         args = ["redis-server", "--save", "", "--appendonly", "no"]
 
         mount {

@@ -153,7 +153,7 @@ class _Parser:
             self.take(")")
             return value
         if text == "[":
-            return self.list_literal()
+            return self.sequence("]")
         if kind != "name":
             raise UnsupportedExpression(f"unexpected {text!r} in {self.source!r}")
         if text in ("true", "false"):
@@ -164,13 +164,14 @@ class _Parser:
             return self.call(text)
         return self.reference(text)
 
-    def list_literal(self):
+    def sequence(self, closing):
+        """Comma-separated expressions up to and including ``closing``."""
         items = []
-        while self.peek()[1] != "]":
+        while self.peek()[1] != closing:
             items.append(self.conditional())
             if self.peek()[1] == ",":
                 self.take(",")
-        self.take("]")
+        self.take(closing)
         return items
 
     def call(self, name):
@@ -188,13 +189,7 @@ class _Parser:
             return result
         if name not in _FUNCTIONS:
             raise UnsupportedExpression(f"function {name}() in {self.source!r}")
-        arguments = []
-        while self.peek()[1] != ")":
-            arguments.append(self.conditional())
-            if self.peek()[1] == ",":
-                self.take(",")
-        self.take(")")
-        return _FUNCTIONS[name](*arguments)
+        return _FUNCTIONS[name](*self.sequence(")"))
 
     def skip_to_closing_parenthesis(self):
         depth = 0
