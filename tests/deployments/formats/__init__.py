@@ -1,0 +1,53 @@
+"""One loader per deployment format, each reducing its files to the same small
+model, so the contract test can hold every format to the application.
+
+A loader is called with `retarget=False` (the public defaults) or `True` (every
+image knob of the format pointed at RETARGET_REGISTRY / RETARGET_TAG)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..renders import TEST_REGISTRY as RETARGET_REGISTRY
+from ..renders import TEST_TAG as RETARGET_TAG
+PUBLIC_REGISTRY = "ghcr.io/yelb-project"
+PUBLIC_TAG = "latest"
+
+
+@dataclass(frozen=True)
+class Value:
+    """An environment value: a literal, a secret reference, or filled in at run time."""
+
+    literal: str | None = None
+    secret: str | None = None
+    dynamic: bool = False
+
+
+@dataclass
+class Tier:
+    """A container as the deployment runs it, under the name other tiers use."""
+
+    service: str
+    image: str
+    env: dict[str, Value] = field(default_factory=dict)
+    # Ports other tiers reach it on through its service name, and ports the
+    # container listens on; empty when the format leaves them implicit.
+    ports: set[int] = field(default_factory=set)
+    listens: set[int] = field(default_factory=set)
+    # Paths of the HTTP probes / health checks the orchestrator sends it.
+    http_checks: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Deployment:
+    name: str
+    tiers: dict[str, Tier]
+    # Every name a tier can resolve inside this deployment.
+    services: set[str]
+    # Service names tiers are pointed at by other means than env (e.g. a catalogue query).
+    lookups: set[str] = field(default_factory=set)
+    # Whether the orchestrator itself probes the appserver (not left to the image).
+    probes_appserver: bool = True
+    # (registry, tag) the images must carry.
+    registry: str = PUBLIC_REGISTRY
+    tag: str = PUBLIC_TAG

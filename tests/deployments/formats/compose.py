@@ -1,0 +1,85 @@
+"""Compose-format files (docker-compose.yml and its variants, Swarm stacks, the
+Rancher 1.6 catalog entry) as Deployments. `docker-compose config` does the
+interpolation and merging, exactly as it would before a deploy."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from .. import renders
+from . import PUBLIC_REGISTRY, PUBLIC_TAG, RETARGET_REGISTRY, RETARGET_TAG, Deployment, Tier, Value
+
+REPO = renders.REPO
+RANCHER_V1 = REPO / "deployments" / "rancher" / "v1.6" / "templates" / "yelb" / "0"
+URL_PATH = re.compile(r"https?://[^/\s\"']+(/[^\s\"']*)")
+
+
+def config(files: list[Path], env: dict[str, str]) -> dict:
+    command = ["docker-compose", "--project-directory", str(files[0].parent)]
+    for path in files:
+        command += ["-f", str(path)]
+    result = subprocess.run(command + ["config"], capture_output=True, text=True, timeout=60, check=False,
+                            env={"PATH": os.environ["PATH"], **env})
+    assert result.returncode == 0, f"docker-compose config {files}: {result.stderr}"
+    return yaml.safe_load(result.stdout)
+
+
+def healthcheck_paths(service: dict) -> set[str]:
+    test = service.get("healthcheck", {}).get("test", [])
+    return set(URL_PATH.findall(" ".join(test) if isinstance(test, list) else test))
+
+
+def ports_of(service: dict) -> set[int]:
+    ports = {int(p) for p in service.get("expose", [])}
+    for port in service.get("ports", []):
+        ports.add(int(port["target"]) if isinstance(port, dict) else int(str(port).split("/")[0].rsplit(":", 1)[-1]))
+    return ports
+
+
+def from_config(name: str, compose: dict, registry: str, tag: str, extra_checks=None) -> Deployment:
+    tiers = {}
+    for service_name, service in compose["services"].items():
+        env = service.get("environment") or {}
+        if isinstance(env, list):
+            env = dict(item.split("=", 1) for item in env)
+        tiers[service_name] = Tier(
+            service=service_name, image=service["image"],
+            env={key: Value(literal=str(value)) for key, value in env.items()},
+            ports=ports_of(service), listens=ports_of(service),
+            http_checks=healthcheck_paths(service) | (extra_checks or {}).get(service_name, set()))
+    return Deployment(name=name, tiers=tiers, services=set(compose["services"]),
+                      probes_appserver=False, registry=registry, tag=tag)
+
+
+def compose_files(files: list[Path], knobs: dict[str, str], name: str):
+    """A compose deployment; knobs maps registry/tag/redis to the file's variables."""
+    def load(retarget: bool) -> Deployment:
+        env = {}
+        if retarget:
+            env = {knobs["registry"]: RETARGET_REGISTRY, knobs["tag"]: RETARGET_TAG,
+                   knobs["redis"]: f"{RETARGET_REGISTRY}/redis:7-alpine"}
+        return from_config(name, config(files, env), *((RETARGET_REGISTRY, RETARGET_TAG) if retarget
+                                                        else (PUBLIC_REGISTRY, PUBLIC_TAG)))
+    return load
+
+
+def rancher_v1(retarget: bool) -> Deployment:
+    rancher = yaml.safe_load((RANCHER_V1 / "rancher-compose.yml").read_text())
+    answers = {q["variable"]: str(q["default"]) for q in rancher["catalog"]["questions"]}
+    if retarget:
+        answers.update(YELB_REGISTRY=RETARGET_REGISTRY, YELB_TAG=RETARGET_TAG,
+                       YELB_REDIS_IMAGE=f"{RETARGET_REGISTRY}/redis:7-alpine")
+    checks = {name: {service["health_check"]["request_line"].split()[1]}
+              for name, service in rancher["services"].items() if "request_line" in service["health_check"]}
+    deployment = from_config("rancher-v1.6", config([RANCHER_V1 / "docker-compose.yml"], answers),
+                             answers["YELB_REGISTRY"], answers["YELB_TAG"], checks)
+    for name, service in rancher["services"].items():
+        deployment.tiers[name].ports.add(service["health_check"]["port"])
+        deployment.tiers[name].listens.add(service["health_check"]["port"])
+    deployment.probes_appserver = True
+    return deployment
