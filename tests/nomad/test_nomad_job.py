@@ -6,6 +6,7 @@ real code: the appserver's SETTINGS and url_map, the UI front's
 render-config.sh and nginx template, the yelb-db Dockerfile.
 """
 
+import json
 import re
 
 import pytest
@@ -387,3 +388,13 @@ def test_readme_commands_use_only_declared_variables(job):
         "nomad job scale yelb appserver 3",
     ):
         assert command in readme
+
+
+def test_readme_variables_table_lists_every_variable_with_its_default(job):
+    readme = (NOMAD_DIR / "README.md").read_text()
+    section = readme.split("\n## Variables\n", 1)[1].split("\n## ", 1)[0]
+    rows = dict(re.findall(r"^\| `([a-z_]+)`\s*\| `([^`]+)`", section, re.MULTILINE))
+    assert set(rows) == set(job.variables)
+    for name, value in job.variables.items():
+        documented = rows[name]
+        assert documented == (json.dumps(value) if isinstance(value, list) else str(value)), name
