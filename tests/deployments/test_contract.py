@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from yelb_appserver.config import ConfigError
 
 from . import renders
@@ -25,6 +26,25 @@ from .formats.app import DEFAULTS, SETTING_NAMES, config_for, probe_paths
 REPO = renders.REPO
 YELB_IMAGES = ("yelb-ui", "yelb-appserver", "yelb-db")
 COMPOSE_KNOBS = {"registry": "YELB_REGISTRY", "tag": "YELB_TAG", "redis": "YELB_REDIS_IMAGE"}
+# Folders of compose-format files other engineers deliver: each file found
+# there is one more deployment held to the contract.
+COMPOSE_FOLDERS = {"compose": REPO / "deployments" / "compose", "swarm": REPO / "deployments" / "swarm"}
+TIERS = ("yelb-ui", "yelb-appserver", "redis-server", "yelb-db")
+
+
+def compose_variants(root_compose: Path) -> dict:
+    """A file defining the four tiers stands alone (a Swarm stack, a variant);
+    any other one is an override applied on top of the root docker-compose.yml."""
+    found = {}
+    for kind, folder in COMPOSE_FOLDERS.items():
+        for path in sorted(folder.glob("*.y*ml")):
+            services = (yaml.safe_load(path.read_text()) or {}).get("services", {})
+            if not services:
+                continue
+            standalone = all(services.get(tier, {}).get("image") for tier in TIERS)
+            files = [path] if standalone else [root_compose, path]
+            found[f"{kind}/{path.name}"] = (files, compose.compose_files(files, COMPOSE_KNOBS, f"{kind}/{path.name}"))
+    return found
 
 
 def formats() -> dict[str, tuple[list[Path], object]]:
@@ -35,6 +55,7 @@ def formats() -> dict[str, tuple[list[Path], object]]:
         "rancher-v1.6": ([compose.RANCHER_V1 / "docker-compose.yml", compose.RANCHER_V1 / "rancher-compose.yml"],
                          compose.rancher_v1),
         "nomad": ([nomad.JOB], nomad.load),
+        **compose_variants(root_compose),
     }
     for overlay, path in renders.kustomize_targets().items():
         found[f"kustomize/{overlay}"] = ([path / "kustomization.yaml"], kubernetes.kustomize(overlay))
@@ -53,6 +74,14 @@ def loaded(request) -> tuple[Deployment, Deployment]:
     missing = [str(f.relative_to(REPO)) for f in files if not f.exists()]
     assert not missing, f"{request.param}: missing {missing}"
     return load(False), load(True)
+
+
+@pytest.mark.parametrize("kind", sorted(COMPOSE_FOLDERS))
+def test_sibling_formats_are_present(kind):
+    found = [name for name in FORMATS if name.startswith(f"{kind}/")]
+    if not COMPOSE_FOLDERS[kind].exists():
+        pytest.skip(f"{COMPOSE_FOLDERS[kind].relative_to(REPO)} not delivered yet")
+    assert found, f"no compose-format file with services in {COMPOSE_FOLDERS[kind]}"
 
 
 def appserver_env(deployment: Deployment) -> dict[str, Value]:
