@@ -5,6 +5,7 @@ and contract tests; each render is computed once per session."""
 from __future__ import annotations
 
 import functools
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -54,9 +55,16 @@ def kustomize_targets() -> dict[str, Path]:
     return {"base": KUSTOMIZE_DIR / "base", **{p.name: p for p in overlays}}
 
 
+def require_tool(command: str, package: str) -> str:
+    path = shutil.which(command)
+    assert path, f"{command} not found: install the Debian package {package} (scripts/bootstrap test)"
+    return path
+
+
 @functools.cache
 def kustomize_text(name: str) -> str:
     path = kustomize_targets()[name]
+    require_tool("kubectl", "kubectl")
     result = subprocess.run(["kubectl", "kustomize", str(path)], capture_output=True,
                             text=True, timeout=60, check=False)
     assert result.returncode == 0, f"kubectl kustomize {path} failed:\n{result.stderr}"

@@ -4,10 +4,12 @@ message, and its `helm test` pod really checks that a vote is counted."""
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 import sys
 
 import helm_python as helm
+import jsonschema
 import pytest
 import requests
 import yaml
@@ -31,6 +33,12 @@ def test_chart_lints_clean(value_set):
     report = helm.lint(CHART_DIR, HELM_VALUE_SETS[value_set], strict=True, namespace=NAMESPACE,
                        kube_version="v1.25.0")
     assert report["errors"] == [] and report["messages"] == [], report
+
+
+def test_schema_is_a_valid_draft7_schema_covering_every_default(chart):
+    schema = json.loads((CHART_DIR / "values.schema.json").read_text())
+    jsonschema.Draft7Validator.check_schema(schema)
+    assert set(schema["properties"]) == set(chart.values)
 
 
 @pytest.mark.parametrize("value_set", sorted(HELM_VALUE_SETS))

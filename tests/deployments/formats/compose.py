@@ -20,7 +20,7 @@ URL_PATH = re.compile(r"https?://[^/\s\"']+(/[^\s\"']*)")
 
 
 def config(files: list[Path], env: dict[str, str]) -> dict:
-    command = ["docker-compose", "--project-directory", str(files[0].parent)]
+    command = [renders.require_tool("docker-compose", "docker-compose"), "--project-directory", str(files[0].parent)]
     for path in files:
         command += ["-f", str(path)]
     result = subprocess.run(command + ["config"], capture_output=True, text=True, timeout=60, check=False,
