@@ -1,12 +1,13 @@
 """Every deployment format in the repository agrees with the application on
-what matters. The application side is read from the appserver's code (its
-settings and routes); each format is read by a loader in formats/.
+what matters. The application side is read from the code (the appserver's
+settings and routes, the UI front's nginx locations); each format is read by a
+loader in formats/.
 
 - images go through the format's registry/tag knob;
 - the appserver gets the settings it needs (its stores, one shared password),
   valid as the appserver parses them, and none it does not read;
 - ports match the ones the appserver and its stores use;
-- probe and health-check paths are appserver routes;
+- probe and health-check paths are routes of the tier they probe;
 - every name a tier is pointed at is a service of the same deployment.
 """
 
@@ -21,7 +22,7 @@ from yelb_appserver.config import ConfigError
 
 from . import renders
 from .formats import PUBLIC_REGISTRY, Deployment, Value, compose, kubernetes, nomad
-from .formats.app import DEFAULTS, SETTING_NAMES, config_for, probe_paths
+from .formats.app import DEFAULTS, SETTING_NAMES, config_for, probe_paths, ui_probe_paths
 
 REPO = renders.REPO
 YELB_IMAGES = ("yelb-ui", "yelb-appserver", "yelb-db")
@@ -145,12 +146,14 @@ def test_ports_match_the_application(loaded):
         assert url.hostname == "yelb-appserver" and url.port == config.port, deployment.name
 
 
-def test_probe_paths_are_appserver_routes(loaded):
+def test_probe_paths_are_routes_of_their_tier(loaded):
     deployment = loaded[0]
     checks = deployment.tiers["yelb-appserver"].http_checks
     assert checks <= probe_paths(), f"{deployment.name}: no such route: {checks - probe_paths()}"
     if deployment.probes_appserver:
         assert checks, f"{deployment.name}: the appserver is never probed"
+    ui_checks = deployment.tiers["yelb-ui"].http_checks
+    assert ui_checks <= ui_probe_paths(), f"{deployment.name}: no such UI location: {ui_checks - ui_probe_paths()}"
 
 
 def test_every_name_resolves_inside_the_deployment(loaded):

@@ -1,9 +1,11 @@
-"""The application's side of the contract, read from the appserver's code:
-its settings (names, defaults, parsers) and its routes."""
+"""The application's side of the contract, read from the code: the appserver's
+settings (names, defaults, parsers) and routes, and the UI front's nginx locations."""
 
 from __future__ import annotations
 
 import functools
+import re
+from pathlib import Path
 
 from yelb_appserver import create_app
 from yelb_appserver.config import SETTINGS, Config
@@ -25,3 +27,12 @@ def probe_paths() -> frozenset[str]:
 def config_for(env: dict[str, str]) -> Config:
     """Parse env exactly as the appserver does at start (ConfigError if invalid)."""
     return Config.from_env(env)
+
+
+UI_NGINX_TEMPLATE = Path(__file__).resolve().parents[3] / "yelb-ui" / "nginx" / "nginx.conf.template"
+
+
+@functools.cache
+def ui_probe_paths() -> frozenset[str]:
+    """Exact-match locations of the UI front (`location = /healthz`)."""
+    return frozenset(re.findall(r"^\s*location\s*=\s*(/\S*)\s*\{", UI_NGINX_TEMPLATE.read_text(), re.MULTILINE))
