@@ -16,3 +16,10 @@ test: ## run the whole test suite (installs what it needs first)
 bench: ## benchmark the appserver with wrk against real PostgreSQL and Redis
 	@scripts/bootstrap test
 	.venv/bin/python bench/appserver_bench.py
+
+test-deployments: ## render, validate and checkov the Kubernetes/Helm/Rancher files; the cross-deployment contract
+	@scripts/bootstrap test
+	.venv/bin/pytest tests/deployments $(PYTEST_ARGS)
+
+render-k8s: ## regenerate deployments/kubernetes/yelb.yaml from the Kustomize base
+	kubectl kustomize deployments/kubernetes/base > deployments/kubernetes/yelb.yaml
