@@ -26,6 +26,7 @@ def test_pods_meet_the_restricted_profile(docs):
         assert spec.get("automountServiceAccountToken") is False, where
         assert pod.get("runAsNonRoot") is True and pod.get("runAsUser", 0) > 0, where
         assert pod.get("seccompProfile") == {"type": "RuntimeDefault"}, where
+        assert not pod.get("sysctls"), where
         for key in ("hostNetwork", "hostPID", "hostIPC"):
             assert not spec.get(key), f"{where}: {key}"
         for volume in spec.get("volumes", []):
@@ -37,6 +38,9 @@ def test_pods_meet_the_restricted_profile(docs):
             assert security.get("readOnlyRootFilesystem") is True, where
             assert security.get("capabilities") == {"drop": ["ALL"]}, where
             assert not security.get("privileged"), where
+            assert security.get("runAsUser", 1) != 0 and security.get("runAsNonRoot", True), where
+            assert security.get("seccompProfile", {}).get("type", "RuntimeDefault") != "Unconfined", where
+            assert not any(p.get("hostPort") for p in container.get("ports", [])), f"{where}: hostPort"
             for bound in ("requests", "limits"):
                 assert set(container["resources"][bound]) >= {"cpu", "memory"}, f"{where}: {bound}"
 
