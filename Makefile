@@ -17,6 +17,10 @@ bench: ## benchmark the appserver with wrk against real PostgreSQL and Redis
 	@scripts/bootstrap test
 	.venv/bin/python bench/appserver_bench.py
 
+test-ui: ## run the UI tests: Chromium against the appserver and through the nginx front
+	@scripts/bootstrap test
+	.venv/bin/pytest tests/ui $(PYTEST_ARGS)
+
 test-deployments: ## render, validate and checkov the Kubernetes/Helm/Rancher files; the cross-deployment contract
 	@scripts/bootstrap test
 	.venv/bin/pytest tests/deployments $(PYTEST_ARGS)

@@ -13,6 +13,7 @@ import requests
 
 from tests.support.nginx import NginxFront, PUBLIC_DIR, RENDER_SCRIPT
 from tests.support.services import free_port, port_open, wait_until
+from tests.ui.dns_server import DnsServer
 
 UI_VERSION = json.loads((PUBLIC_DIR.parent / "package.json").read_text())["version"]
 
@@ -111,17 +112,31 @@ def test_no_live_appserver_gives_a_json_502(front, replicas):
     assert requests.get(f"{front.url}/", timeout=5).status_code == 200
 
 
-def test_front_starts_before_the_appserver_name_resolves(tmp_path):
-    # Nothing answers DNS on this port: the name cannot be resolved at start, as when the
-    # appserver's service does not exist yet. nginx must still start and serve the page.
-    front = NginxFront("http://yelb-appserver.invalid:4567", base_dir=tmp_path / "front",
-                       resolver=f"127.0.0.1:{free_port()}").start()
+def test_front_starts_before_the_appserver_name_resolves_and_follows_it(appserver_factory,
+                                                                           yelb_env, tmp_path):
+    appserver = appserver_factory(yelb_env, hostname="appserver-1")
+    dns_port = free_port()
+    front = NginxFront(f"http://yelb-appserver.test:{appserver.port}", base_dir=tmp_path / "front",
+                       resolver=f"127.0.0.1:{dns_port}").start()
+    dns = None
     try:
+        # No DNS answers yet, as when the appserver's service does not exist: the front
+        # still starts and serves the page, and the API says what is missing, in JSON.
         assert requests.get(f"{front.url}/", timeout=5).status_code == 200
-        answer = requests.get(f"{front.url}/api/getvotes", timeout=10)
-        assert answer.status_code in (502, 504)
-        assert answer.headers["Content-Type"] == "application/json"
-        assert "appserver" in answer.json()["error"]
+        answer = requests.get(f"{front.url}/api/hostname", timeout=10)
+        assert answer.status_code == 502
+        assert answer.json() == {"error": "appserver unavailable", "status": 502}
+
+        # The name appears: the running front finds the appserver without a restart...
+        dns = DnsServer(dns_port, {"yelb-appserver.test": "127.0.0.1"}).start()
+        wait_until(lambda: requests.get(f"{front.url}/api/hostname", timeout=5).text == "appserver-1",
+                   10, "the front to resolve the new name")
+        # ...and lets go of it once the name is gone (nginx re-resolves every 10 s at most).
+        dns.records.clear()
+        wait_until(lambda: requests.get(f"{front.url}/api/hostname", timeout=5).status_code == 502,
+                   15, "the front to notice the name is gone")
         assert front.process.poll() is None
     finally:
         front.destroy()
+        if dns:
+            dns.stop()

@@ -55,7 +55,12 @@ def test_page_shows_options_results_stats_and_status(appserver, open_page, artif
     version = requests.get(f"{appserver.url}/api/version", timeout=5).json()["version"]
     expect(page.locator("#appserver-version")).to_contain_text(version)
     expect(page.locator("#refresh-seconds")).to_have_text("1")
-    expect(page.get_by_role("img", name=f"QR code for {appserver.url}/")).to_be_visible()
+    qr = page.get_by_role("img", name=f"QR code for {appserver.url}/")
+    expect(qr).to_be_visible()
+    small = qr.bounding_box()["width"]
+    page.get_by_role("button", name="Enlarge QR code").click()
+    expect(page.get_by_role("button", name="Enlarge QR code")).to_have_attribute("aria-pressed", "true")
+    assert qr.bounding_box()["width"] > 1.5 * small
     expect(page.locator("#alert")).to_be_hidden()
 
     page.screenshot(path=artifacts_dir / "page-desktop.png", full_page=True)

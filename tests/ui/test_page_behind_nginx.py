@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from tests.support.nginx import NginxFront
@@ -32,12 +33,17 @@ def front(replicas, tmp_path):
 
 
 def test_page_through_nginx_votes_and_shows_both_replicas(front, open_page, artifacts_dir):
+    # Earlier votes from the audience, so the chart (and the README screenshot) has a shape.
+    for option, votes in (("ihop", 6), ("chipotle", 4), ("outback", 2)):
+        for _ in range(votes):
+            requests.post(f"{front.url}/api/votes/{option}", timeout=5).raise_for_status()
     page, problems = open_page(page_url(front.url))
 
     page.get_by_role("button", name="Vote for Outback", exact=True).click()
-    page.get_by_role("button", name="Vote for IHOP", exact=True).click()
-    expect(page.locator("#results-total")).to_have_text("2")
-    expect(page.locator('#results-body tr[data-option="ihop"] .percent')).to_have_text("50%")
+    page.get_by_role("button", name="Vote for Buca di Beppo", exact=True).click()
+    expect(page.locator("#results-total")).to_have_text("14")
+    expect(page.locator('#results-body tr[data-option="ihop"] .percent')).to_have_text("43%")
+    expect(page.locator('#results-body tr[data-option="bucadibeppo"] .count')).to_have_text("1")
     # Round-robin: both host names show up in the tally of the last responses.
     for host in HOSTS:
         expect(page.locator(f'#host-tally .host-count[data-host="{host}"]')).to_be_visible()
