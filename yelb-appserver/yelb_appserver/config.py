@@ -163,5 +163,9 @@ class Config:
             host=self.db_host, port=self.db_port, dbname=self.db_name,
             user=self.db_user, password=self.db_password,
             connect_timeout=max(1, round(self.dependency_timeout)),
+            # A server that vanishes without closing its sockets (a deleted pod, a cut
+            # network) must not hold a request for minutes of TCP retransmissions.
+            tcp_user_timeout=int(self.dependency_timeout * 1000),
+            keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=2,
             application_name="yelb-appserver",
         )

@@ -8,6 +8,7 @@ and adding an option never resets a vote.
 
 from __future__ import annotations
 
+import select
 from typing import Callable
 
 import psycopg
@@ -67,6 +68,19 @@ def _create_missing_database(conninfo: str) -> bool:
         return False
 
 
+def check_idle_connection(conn: psycopg.Connection) -> None:
+    """Pool check on checkout, without a round trip for a healthy connection.
+
+    An idle connection has nothing to read unless the server is going away: a
+    shutting-down or restarted server sends its termination notice or closes
+    the socket, which makes it readable. Only then is a real query run, which
+    raises, so the pool drops the connection and hands out another.
+    """
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    if readable or conn.broken:
+        ConnectionPool.check_connection(conn)
+
+
 class PostgresVoteStore:
     dependency = "postgresql"
 
@@ -87,7 +101,7 @@ class PostgresVoteStore:
             # seconds instead of after a long exponential back-off.
             reconnect_timeout=max(2.0, config.dependency_timeout),
             configure=self._create_schema,
-            check=ConnectionPool.check_connection,
+            check=check_idle_connection,
             name="yelb-votes",
             open=False,
         )
