@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import pwd
 import re
+import shutil
+import signal
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 import requests
@@ -140,3 +146,46 @@ def test_front_starts_before_the_appserver_name_resolves_and_follows_it(appserve
         front.destroy()
         if dns:
             dns.stop()
+
+
+def test_container_entrypoint_runs_as_an_unprivileged_user(appserver_factory, yelb_env):
+    """entrypoint.sh as the image runs it: a non-root user that may write only the runtime folder."""
+    appserver = appserver_factory(yelb_env, hostname="appserver-1")
+    runtime_dir = Path(tempfile.mkdtemp(prefix="yelb-ui-run-"))
+    command = [str(RENDER_SCRIPT.with_name("entrypoint.sh"))]
+    expected_uid = os.geteuid()
+    if expected_uid == 0:
+        nobody = pwd.getpwnam("nobody")
+        expected_uid = nobody.pw_uid
+        os.chown(runtime_dir, nobody.pw_uid, nobody.pw_gid)
+        command = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
+                   "--clear-groups", *command]
+    port = free_port()
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "YELB_APPSERVER_ENDPOINT": appserver.url,
+           "YELB_UI_PORT": str(port), "YELB_UI_STATIC_DIR": str(PUBLIC_DIR),
+           "YELB_UI_RUNTIME_DIR": str(runtime_dir), "YELB_UI_REFRESH_SECONDS": "3"}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: requests.get(f"{url}/healthz", timeout=1).ok, 10, "the entrypoint's nginx")
+        assert requests.get(f"{url}/api/hostname", timeout=5).text == "appserver-1"
+        assert requests.get(f"{url}/config.json", timeout=5).json() == {"refreshSeconds": 3}
+        assert requests.get(f"{url}/", timeout=5).status_code == 200
+        # exec: the entrypoint's process is nginx's master itself, so it gets the stop signal.
+        assert Path(f"/proc/{process.pid}/exe").resolve().name == "nginx"
+        assert {process_uid(pid) for pid in [process.pid, *child_pids(process.pid)]} == {expected_uid}
+    finally:
+        os.killpg(process.pid, signal.SIGQUIT)
+        process.wait(10)
+        shutil.rmtree(runtime_dir, ignore_errors=True)
+    assert process.returncode == 0, process.stderr.read()
+
+
+def child_pids(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def process_uid(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^Uid:\s+(\d+)", status, re.MULTILINE).group(1))

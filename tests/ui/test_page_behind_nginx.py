@@ -66,7 +66,8 @@ def test_phone_through_nginx(front, open_page, artifacts_dir):
 
 
 def test_message_while_every_replica_is_down_and_recovery(front, replicas, open_page,
-                                                          appserver_factory, yelb_env):
+                                                          appserver_factory, yelb_env,
+                                                          artifacts_dir):
     page, _ = open_page(page_url(front.url))
     expect(page.locator("#dependencies")).to_have_attribute("data-state", "ok")
 
@@ -75,7 +76,10 @@ def test_message_while_every_replica_is_down_and_recovery(front, replicas, open_
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("HTTP 502: appserver unavailable")
     page.get_by_role("button", name="Vote for IHOP", exact=True).click()
-    expect(alert).to_contain_text("your vote for IHOP failed")
+    expect(alert).to_contain_text(
+        re.compile(r"your vote for IHOP, loading the results, and loading the page views failed "
+                   r"\(HTTP 502: appserver unavailable\)"))
+    page.screenshot(path=artifacts_dir / "nginx-appserver-down.png")
 
     appserver_factory(yelb_env, hostname="appserver-3", port=replicas[0].port)
     expect(alert).to_be_hidden()

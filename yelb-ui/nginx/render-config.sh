@@ -81,9 +81,9 @@ if [ "$count" -eq 1 ]; then
     : > "$runtime_dir/upstream.conf"
 else
     # Several endpoints (names resolved once, at start): a group with passive health checks.
-    # A replica that fails once is skipped for 5 s, then tried again (a quick refused connect). No `keepalive` on
-    # purpose: a vote sent on an idle pooled connection to a replica that just died counts as
-    # "sent", so nginx may not retry it; a fresh connection is refused and safely retried.
+    # A replica that fails once is skipped for 5 s, then tried again. No `keepalive` on
+    # purpose: a vote sent on an idle pooled connection to a replica that just died counts
+    # as "sent", so nginx may not retry it; a fresh connection is refused and safely retried.
     appserver=http://yelb_appservers
     needs_resolver=false
     {

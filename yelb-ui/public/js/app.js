@@ -15,7 +15,8 @@ const state = {
   history: new HostHistory(20),
   lastTotal: null,
   voteNote: "", // what to announce with the next results change after our own vote
-  problems: new Map(), // what failed -> message; shown in the alert until a refresh succeeds
+  problems: new Map(), // what failed in the last refresh -> why
+  voteProblem: null, // [what, why] of a failed vote, shown until the next vote or the appserver answers again
   versionShown: false,
   timer: null,
   queue: Promise.resolve(),
@@ -25,18 +26,31 @@ function announce(message) {
   byId("announcer").textContent = message;
 }
 
+const LIST = new Intl.ListFormat("en", { type: "conjunction" });
+
+// "loading the results and loading the page views failed (HTTP 502: appserver unavailable)"
+function describeProblems(problems) {
+  const byReason = new Map();
+  for (const [what, why] of problems) byReason.set(why, [...(byReason.get(why) ?? []), what]);
+  return [...byReason].map(([why, whats]) => `${LIST.format(whats)} failed (${why})`).join("; ");
+}
+
 function showProblems() {
   const alert = byId("alert");
-  const text = state.problems.size
-    ? `Trouble talking to the appserver: ${[...state.problems.values()].join("; ")}. Retrying every ${state.seconds} s.`
+  const problems = [...(state.voteProblem ? [state.voteProblem] : []), ...state.problems];
+  const text = problems.length
+    ? `Trouble talking to the appserver: ${describeProblems(problems)}. Retrying every ${state.seconds} s.`
     : "";
   if (alert.textContent !== text) alert.textContent = text; // unchanged text is not announced again
-  alert.hidden = state.problems.size === 0;
+  alert.hidden = problems.length === 0;
+}
+
+function reason(error) {
+  return error.status ? `HTTP ${error.status}: ${error.message}` : error.message;
 }
 
 function problem(what, error) {
-  const reason = error.status ? `HTTP ${error.status}: ${error.message}` : error.message;
-  state.problems.set(what, `${what} failed (${reason})`);
+  state.problems.set(what, reason(error));
 }
 
 function renderOptions(options) {
@@ -99,8 +113,7 @@ function showUpdated() {
   time.textContent = now.toLocaleTimeString("en-GB");
 }
 
-async function refresh() {
-  clearTimeout(state.timer);
+async function refreshParts() {
   state.problems.clear();
   const [options, votes, stats, readiness, version] = await Promise.allSettled([
     state.labels ? Promise.resolve(null) : api.options(),
@@ -120,9 +133,20 @@ async function refresh() {
     byId("appserver-version").textContent = `${version.value.version} (${version.value.revision})`;
     state.versionShown = true;
   }
-  if (votes.status === "fulfilled" && stats.status === "fulfilled") showUpdated();
+  if (votes.status === "fulfilled" && stats.status === "fulfilled") {
+    showUpdated();
+    state.voteProblem = null; // the appserver answers again: voting works
+  }
   showProblems();
-  state.timer = setTimeout(tick, state.seconds * 1000);
+}
+
+async function refresh() {
+  clearTimeout(state.timer);
+  try {
+    await refreshParts();
+  } finally {
+    state.timer = setTimeout(tick, state.seconds * 1000); // even after a surprise, keep refreshing
+  }
 }
 
 // Refreshes run one after another, so a vote's refresh never races a timed one.
@@ -139,11 +163,12 @@ function tick() {
 async function vote(option, button) {
   if (button.getAttribute("aria-disabled") === "true") return; // one vote in flight per card
   button.setAttribute("aria-disabled", "true"); // not `disabled`: that would drop keyboard focus
+  state.voteProblem = null;
   try {
     const result = await api.vote(option.name);
     state.voteNote = `Your vote for ${option.label} counted; it has ${result.value}. `;
   } catch (error) {
-    problem(`your vote for ${option.label}`, error);
+    state.voteProblem = [`your vote for ${option.label}`, reason(error)];
     showProblems();
     return;
   } finally {
