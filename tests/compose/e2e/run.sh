@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# End-to-end proof of the Docker images and the compose deployment, in a real
+# Docker engine (`make e2e-compose`).
+#
+# It walks the registry story a demoer follows: build every image with
+# scripts/docker/images.sh, push them with scripts/docker/push.sh to the local
+# registry of the compose `registry` profile, deploy from that registry with
+# scripts/docker/deploy.sh and three appserver replicas, then checks through
+# the UI's published port: three hostnames answer, votes count, votes survive
+# a recreated yelb-db, the load generator runs with zero errors and Prometheus
+# scrapes every replica. Everything is torn down at the end.
+#
+# What cannot run here is replaced, and only that: no public registry is
+# reachable, so the base images (python, nginx, postgres, redis, registry,
+# prometheus) are test-only builds from Debian packages on a debootstrap base
+# (tests/compose/e2e/images/), passed through the Dockerfiles' base-image
+# build arguments, and Python packages come from wheels downloaded on the
+# host. Grafana has no Debian package, so its container is not started here;
+# its provisioning files are checked by tests/compose/test_monitoring.py.
+#
+# Environment: YELB_E2E_CACHE (default ~/.cache/yelb-e2e: debootstrap tarball,
+# wheels and the engine's data root, reused by later runs), YELB_E2E_KEEP=1
+# leaves the stack running for a look (the private engine still stops).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+cache=${YELB_E2E_CACHE:-$HOME/.cache/yelb-e2e}
+export YELB_E2E_CACHE=$cache
+python=${PYTHON:-$root/.venv/bin/python}
+[ -x "$python" ] || python=python3
+started=$(date +%s)
+# shellcheck source=tests/compose/e2e/dockerd.sh
+. "$here/dockerd.sh"
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   - $*"; }
+not_ok() { failed=$((failed + 1)); echo "FAIL - $*"; }
+# check DESCRIPTION COMMAND...: one named check, counted either way.
+check() {
+	local description=$1
+	shift
+	if "$@" >/dev/null; then ok "$description"; else not_ok "$description"; fi
+}
+# check_equal DESCRIPTION EXPECTED COMMAND...: the command's output must be EXPECTED.
+check_equal() {
+	local description=$1 expected=$2 actual
+	shift 2
+	actual=$("$@" 2>&1) || true
+	if [ "$actual" = "$expected" ]; then ok "$description"; else not_ok "$description: expected '$expected', got '$actual'"; fi
+}
+step() { echo "--- [$(($(date +%s) - started))s] $*"; }
+
+free_port() {
+	"$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+ui_port=$(free_port)
+registry_port=$(free_port)
+prometheus_port=$(free_port)
+tag=e2e
+push_registry=127.0.0.1:$registry_port/yelb
+
+export COMPOSE_PROJECT_NAME=yelbe2e
+export COMPOSE_FILE=$root/docker-compose.yml
+export COMPOSE=docker-compose
+export DOCKER_BUILDKIT=0
+# The compose file's knobs, pointed at this machine.
+export YELB_UI_ADDRESS=127.0.0.1 YELB_UI_PORT=$ui_port
+export YELB_REGISTRY_PORT=$registry_port YELB_REGISTRY_IMAGE=yelb-e2e/registry
+export YELB_MONITORING_ADDRESS=127.0.0.1 YELB_PROMETHEUS_PORT=$prometheus_port
+export YELB_PROMETHEUS_IMAGE=yelb-e2e/prometheus
+all_profiles=(--profile registry --profile loadgen --profile monitoring)
+
+work=$(mktemp -d /tmp/yelb-e2e.XXXXXX)
+cleanup() {
+	local status=$?
+	set +e
+	if yelb_docker_answers; then
+		if [ "${YELB_E2E_KEEP:-}" = 1 ] && [ -z "$YELB_DOCKERD_PID" ]; then
+			echo "e2e: YELB_E2E_KEEP=1, stack left running (project $COMPOSE_PROJECT_NAME)"
+		else
+			if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then
+				docker-compose "${all_profiles[@]}" ps
+				docker-compose "${all_profiles[@]}" logs --no-color --tail 30
+			fi
+			docker-compose "${all_profiles[@]}" down --volumes --remove-orphans --timeout 10 >/dev/null 2>&1
+			docker image prune --force >/dev/null 2>&1
+		fi
+	fi
+	yelb_dockerd_stop
+	rm -rf "$work"
+	echo "e2e: took $(($(date +%s) - started))s"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# http PATH [METHOD]: body of a request to the UI's published port.
+http() {
+	curl -fsS --max-time 5 -X "${2:-GET}" "http://127.0.0.1:$ui_port$1"
+}
+json() { # EXPRESSION: evaluates a Python expression over the JSON on stdin (as j)
+	"$python" -c "import json, sys; j = json.load(sys.stdin); print($1)"
+}
+wait_for() { # SECONDS COMMAND...: retries until the command succeeds
+	local deadline=$(($(date +%s) + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 1
+	done
+}
+votes() { http /api/getvotes | json '",".join("%s=%s" % (v["name"], v["value"]) for v in j)'; }
+
+step "Docker engine"
+yelb_dockerd_start "$cache/docker"
+
+step "test-only base images (debootstrap + Debian packages)"
+"$here/base-image.sh" yelb-e2e/debian:bookworm
+for image in python nginx postgres redis registry prometheus; do
+	docker build --quiet --network host -t "yelb-e2e/$image" "$here/images/$image" >/dev/null
+done
+
+step "wheels for the Python images, downloaded on the host"
+# Environment markers depend on the exact Python (redis needs async-timeout
+# before 3.11.3), so the wheels are resolved by the host's Debian python3,
+# the same package the test base image runs.
+target_python=$(docker run --rm --network none yelb-e2e/python python3 -c 'import platform; print(platform.python_version())')
+downloader=/usr/bin/python3
+if [ "$("$downloader" -c 'import platform; print(platform.python_version())')" != "$target_python" ]; then
+	echo "e2e: $downloader is not Python $target_python like the test base image" >&2
+	exit 1
+fi
+locust_version=$(sed -n 's/^ARG LOCUST_VERSION=//p' "$root/loadgen/Dockerfile")
+wheel_key=$(cat "$root/yelb-appserver/requirements.txt" "$root/yelb-appserver/pyproject.toml" \
+	<(echo "$locust_version $target_python") | sha256sum | cut -c1-12)
+wheelhouse=$cache/wheels-$wheel_key
+if [ ! -d "$wheelhouse" ]; then
+	rm -rf "$wheelhouse.tmp"
+	"$downloader" -m pip download --quiet --disable-pip-version-check --dest "$wheelhouse.tmp" --only-binary=:all: \
+		-r "$root/yelb-appserver/requirements.txt" "locust==$locust_version" "setuptools>=68" wheel 2>&1 |
+		grep -v "is ignored: it is neither a file nor a directory" || true
+	mv "$wheelhouse.tmp" "$wheelhouse"
+fi
+
+step "make images (scripts/docker/images.sh)"
+# Fixed before the build: other commits may land while it runs.
+revision=$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)
+PYTHON_IMAGE=yelb-e2e/python NGINX_IMAGE=yelb-e2e/nginx POSTGRES_IMAGE=yelb-e2e/postgres \
+	WHEELHOUSE=$wheelhouse REVISION=$revision DOCKER_BUILD_FLAGS="--network host --quiet" \
+	"$root/scripts/docker/images.sh" >"$work/images.log" 2>&1 || {
+	cat "$work/images.log"
+	exit 1
+}
+for name in yelb-appserver yelb-ui yelb-db yelb-loadgen; do
+	image=ghcr.io/yelb-project/$name:latest
+	check "$name image runs as a non-root user" \
+		test -n "$(docker image inspect --format '{{.Config.User}}' "$image" | grep -v -x -E 'root|0(:0)?')"
+	check_equal "$name image carries the OCI revision label" "$revision" \
+		docker image inspect --format '{{ index .Config.Labels "org.opencontainers.image.revision" }}' "$image"
+done
+for name in yelb-appserver yelb-ui yelb-db; do
+	check "$name image has a HEALTHCHECK" \
+		test -n "$(docker image inspect --format '{{if .Config.Healthcheck}}{{.Config.Healthcheck.Test}}{{end}}' "ghcr.io/yelb-project/$name:latest")"
+done
+
+step "compose build: sections work from a clone"
+NGINX_IMAGE=yelb-e2e/nginx POSTGRES_IMAGE=yelb-e2e/postgres \
+	check "docker-compose build yelb-ui yelb-db" \
+	docker-compose build --quiet yelb-ui yelb-db
+
+step "local registry (profile registry), make push (scripts/docker/push.sh)"
+docker-compose --profile registry up -d registry >/dev/null 2>&1
+check "registry answers on 127.0.0.1:$registry_port" \
+	wait_for 30 curl -fsS "http://127.0.0.1:$registry_port/v2/"
+REGISTRY=$push_registry TAG=$tag REDIS_IMAGE=yelb-e2e/redis \
+	"$root/scripts/docker/push.sh" >"$work/push.log" 2>&1 || {
+	cat "$work/push.log"
+	exit 1
+}
+catalog=$(curl -fsS "http://127.0.0.1:$registry_port/v2/_catalog")
+check "registry holds the five pushed repositories ($catalog)" \
+	test "$(echo "$catalog" | json 'sorted(j["repositories"])')" = \
+	"['yelb/redis', 'yelb/yelb-appserver', 'yelb/yelb-db', 'yelb/yelb-loadgen', 'yelb/yelb-ui']"
+# Nothing of the pushed names stays local: the deployment has to pull.
+docker image ls --format '{{.Repository}}:{{.Tag}}' | grep "^$push_registry/" | xargs -r docker rmi >/dev/null
+
+step "make deploy-registry (scripts/docker/deploy.sh) with three appservers"
+REGISTRY=$push_registry TAG=$tag "$root/scripts/docker/deploy.sh" --scale yelb-appserver=3 >"$work/deploy.log" 2>&1 || {
+	cat "$work/deploy.log"
+	exit 1
+}
+check "deploy pulled the appserver image from the registry" \
+	docker image inspect --format '{{.Id}}' "$push_registry/yelb-appserver:$tag"
+check "the UI answers /api/getvotes through its published port" wait_for 60 http /api/getvotes
+check "three appserver containers run" test "$(docker-compose ps -q yelb-appserver | wc -l)" -eq 3
+check "the page is served" sh -c "curl -fsS http://127.0.0.1:$ui_port/ | grep -qi '<html'"
+check_equal "a fresh deployment starts with zero votes" "outback=0,bucadibeppo=0,ihop=0,chipotle=0" votes
+
+three_hostnames() { # among 60 requests through the UI
+	local i
+	test "$(for i in $(seq 1 60); do http /api/hostname; echo; done | sort -u | grep -c .)" -eq 3
+}
+check "the UI reaches all three replicas (distinct hostnames in 60 requests)" wait_for 20 three_hostnames
+api_revision() { http /api/version | json 'j["revision"]'; }
+check_equal "the appserver reports the revision it was built from" "$revision" api_revision
+check "page views are counted in Redis" \
+	test "$(http /api/getstats | json 'isinstance(j["pageviews"], int) and j["pageviews"] > 0')" = True
+
+for _ in 1 2 3; do http /api/votes/ihop POST >/dev/null; done
+http /api/chipotle >/dev/null
+http /api/chipotle >/dev/null
+check_equal "votes through the new and the original API are counted" "outback=0,bucadibeppo=0,ihop=3,chipotle=2" votes
+
+step "yelb-db recreated: votes live on the named volume"
+docker-compose up -d --no-deps --force-recreate yelb-db >/dev/null 2>&1
+db_healthy() {
+	test "$(docker inspect --format '{{.State.Health.Status}}' "$(docker-compose ps -q yelb-db)")" = healthy
+}
+check "yelb-db is healthy again" wait_for 60 db_healthy
+votes_kept() { test "$(votes)" = "outback=0,bucadibeppo=0,ihop=3,chipotle=2"; }
+wait_for 30 votes_kept || true
+check_equal "votes survive the new yelb-db container" "outback=0,bucadibeppo=0,ihop=3,chipotle=2" votes
+vote_outback() { http /api/votes/outback POST | json 'j["value"]'; }
+check_equal "votes count again after the restart" 1 vote_outback
+
+step "hardening of the running containers"
+for service in yelb-ui yelb-appserver redis-server yelb-db; do
+	container=$(docker-compose ps -q "$service" | head -n 1)
+	check "$service runs with a read-only root file system" \
+		test "$(docker inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$container")" = true
+	check "$service runs as a non-root user" test "$(docker exec "$container" id -u)" != 0
+done
+
+step "load generator (profile loadgen), a few seconds"
+docker-compose --profile loadgen run --rm --no-deps loadgen \
+	--users 10 --spawn-rate 10 --run-time 8s --think-time 0.1-0.3 --only-summary >"$work/loadgen.log" 2>&1 &&
+	loadgen_status=0 || loadgen_status=$?
+summary=$(sed -n 's/^.*yelb-loadgen-json: //p' "$work/loadgen.log")
+check "loadgen exits 0" test "$loadgen_status" -eq 0
+[ "$loadgen_status" -eq 0 ] || tail -n 20 "$work/loadgen.log"
+check "loadgen made requests with zero failures (${summary:-no summary})" \
+	test "$(echo "${summary:-null}" | json 'bool(j) and j["requests"] > 0 and j["failures"] == 0')" = True
+
+step "Prometheus (profile monitoring) scrapes every appserver"
+docker-compose --profile monitoring up -d --no-deps prometheus >/dev/null 2>&1
+targets_up() {
+	test "$(curl -fsS "http://127.0.0.1:$prometheus_port/api/v1/targets" |
+		json 'sum(1 for t in j["data"]["activeTargets"] if t["labels"]["job"] == "yelb-appserver" and t["health"] == "up")')" -eq 3
+}
+check "three yelb-appserver targets are up" wait_for 60 targets_up
+check "the Yelb alert rules are loaded" \
+	test "$(curl -fsS "http://127.0.0.1:$prometheus_port/api/v1/rules" | json 'len(j["data"]["groups"]) > 0')" = True
+
+echo "e2e-compose: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
