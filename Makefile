@@ -27,3 +27,46 @@ test-deployments: ## render, validate and checkov the Kubernetes/Helm/Rancher fi
 
 render-k8s: ## regenerate deployments/kubernetes/yelb.yaml from the Kustomize base
 	kubectl kustomize deployments/kubernetes/base > deployments/kubernetes/yelb.yaml
+
+# Demo runbooks (demos/README.md). Natively each demo starts the whole stack on
+# http://localhost:8080 itself; DEMO_TARGET=compose or kubernetes drives a running
+# deployment instead, and DEMO_ARGS passes more options (e.g. --dry-run, --pause 0).
+DEMO_TARGET ?=
+DEMO_ARGS ?=
+demo = .venv/bin/python -m demos.$(1) $(if $(DEMO_TARGET),--target $(DEMO_TARGET)) $(DEMO_ARGS)
+
+demo-scale-out: ## demo 1: from 1 to 3 appservers, the host strip fills with three names
+	@scripts/bootstrap test
+	$(call demo,scale_out)
+
+demo-lose-cache: ## demo 2: stop Redis, votes keep working, page views unavailable, recovery
+	@scripts/bootstrap test
+	$(call demo,lose_cache)
+
+demo-lose-database: ## demo 3: stop PostgreSQL, votes fail clearly and come back on their own
+	@scripts/bootstrap test
+	$(call demo,lose_database)
+
+demo-rolling-update: ## demo 4: roll the appservers to a new revision under load, zero errors
+	@scripts/bootstrap test
+	$(call demo,rolling_update)
+
+demo-registry-switch: ## demo 5: push the images to a private registry and redeploy (compose/kubernetes)
+	@scripts/bootstrap test
+	$(call demo,registry_switch)
+
+demo-fault-injection: ## demo 6: one slow replica, one replica out of rotation, via /api/faults
+	@scripts/bootstrap test
+	$(call demo,fault_injection)
+
+demo-live-room: ## demo 7: the speaker's own options through YELB_OPTIONS, and the QR code
+	@scripts/bootstrap test
+	$(call demo,live_room)
+
+test-demos: ## run every demo against the native stack (and compose/kubernetes dry runs)
+	@scripts/bootstrap test
+	.venv/bin/pytest tests/demos $(PYTEST_ARGS)
+
+test-docs: ## check the docs: links, anchors, the commands they show, the architecture diagram
+	@scripts/bootstrap test
+	.venv/bin/pytest tests/docs $(PYTEST_ARGS)

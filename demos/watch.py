@@ -1,0 +1,106 @@
+"""What the page sees, asked the way the page asks it: through the UI front's /api.
+
+Each function makes the same request the browser's refresh loop makes, so a
+demo checks exactly what the room is looking at.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+
+import requests
+
+TIMEOUT = 5
+
+
+def _get(url: str, path: str) -> requests.Response:
+    return requests.get(f"{url}{path}", timeout=TIMEOUT)
+
+
+def hostnames(url: str, samples: int = 30) -> Counter:
+    """Which appserver answered each of `samples` page refreshes (GET /api/getstats)."""
+    seen: Counter = Counter()
+    with requests.Session() as session:
+        for _ in range(samples):
+            response = session.get(f"{url}/api/getstats", timeout=TIMEOUT)
+            if response.ok:
+                seen[response.json()["hostname"]] += 1
+    return seen
+
+
+def stats(url: str) -> dict:
+    """{"hostname": ..., "pageviews": <int or null>} as the "Behind the scenes" panel shows it."""
+    return _get(url, "/api/getstats").json()
+
+
+def readiness(url: str) -> str:
+    """The status line's state: ready (green), degraded (amber) or unavailable (red)."""
+    return _get(url, "/api/readyz").json()["status"]
+
+
+def vote(url: str, option: str) -> requests.Response:
+    """A press on a Vote button."""
+    return requests.post(f"{url}/api/votes/{option}", timeout=TIMEOUT)
+
+
+def options(url: str) -> list[dict]:
+    return _get(url, "/api/options").json()
+
+
+def votes(url: str) -> dict[str, int]:
+    return {entry["name"]: entry["value"] for entry in _get(url, "/api/getvotes").json()}
+
+
+def version(url: str) -> dict:
+    """What the page footer shows: {"version": ..., "revision": ...}."""
+    return _get(url, "/api/version").json()
+
+
+
+def median_response_ms(url: str, samples: int = 30) -> dict[str, int]:
+    """How long a page refresh takes (median, ms), by the appserver that answered it."""
+    times: dict[str, list[float]] = {}
+    with requests.Session() as session:
+        for _ in range(samples):
+            response = session.get(f"{url}/api/getstats", timeout=TIMEOUT)
+            if response.ok:
+                times.setdefault(response.json()["hostname"], []).append(response.elapsed.total_seconds())
+    return {host: round(statistics.median(seconds) * 1000) for host, seconds in sorted(times.items())}
+
+
+def readiness_by_host(url: str, samples: int = 30) -> dict[str, set[str]]:
+    """The status line's states, by the appserver that answered /api/readyz."""
+    states: dict[str, set[str]] = {}
+    with requests.Session() as session:
+        for _ in range(samples):
+            answer = session.get(f"{url}/api/readyz", timeout=TIMEOUT).json()
+            states.setdefault(answer["hostname"], set()).add(answer["status"])
+    return states
+
+
+def inject_fault(url: str, fault: dict) -> str:
+    """PUT /api/faults through the front: it lands on one replica, whose name is returned."""
+    response = requests.put(f"{url}/api/faults", json=fault, timeout=TIMEOUT)
+    response.raise_for_status()
+    return response.json()["hostname"]
+
+
+def clear_faults(url: str, replicas: int, attempts: int = 60) -> set[str]:
+    """DELETE /api/faults through the front until `replicas` different replicas have answered."""
+    cleared: set[str] = set()
+    with requests.Session() as session:
+        for _ in range(attempts):
+            response = session.delete(f"{url}/api/faults", timeout=TIMEOUT)
+            if response.ok:
+                cleared.add(response.json()["hostname"])
+            if len(cleared) >= replicas:
+                break
+    return cleared
+
+
+def page(url: str, path: str = "/") -> str:
+    """A file of the page itself (not /api), as the browser loads it."""
+    response = _get(url, path)
+    response.raise_for_status()
+    return response.text
