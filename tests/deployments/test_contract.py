@@ -22,7 +22,7 @@ from yelb_appserver.config import ConfigError
 
 from . import renders
 from .formats import PUBLIC_REGISTRY, Deployment, Value, compose, kubernetes, nomad
-from .formats.app import DEFAULTS, SETTING_NAMES, config_for, probe_paths, ui_probe_paths
+from .formats.app import DEFAULTS, SETTING_NAMES, config_for, image_env, probe_paths, ui_probe_paths
 
 REPO = renders.REPO
 YELB_IMAGES = ("yelb-ui", "yelb-appserver", "yelb-db")
@@ -90,9 +90,11 @@ def appserver_env(deployment: Deployment) -> dict[str, Value]:
 
 
 def as_environ(env: dict[str, Value]) -> dict[str, str]:
-    """The environment the appserver would see; run-time values take the default."""
-    return {key: (value.literal if value.literal is not None else
-                  "from-a-secret" if value.secret else DEFAULTS[key]) for key, value in env.items()}
+    """The environment the appserver would see: its image's ENV, then the
+    deployment's; run-time values take the setting's default."""
+    return {**image_env("yelb-appserver"), **{key: (value.literal if value.literal is not None else
+                                    "from-a-secret" if value.secret else DEFAULTS[key])
+                              for key, value in env.items()}}
 
 
 def test_images_go_through_the_registry_knob(loaded):
@@ -140,7 +142,8 @@ def test_ports_match_the_application(loaded):
     for tier, port in expected.items():
         for declared in (deployment.tiers[tier].ports, deployment.tiers[tier].listens):
             assert not declared or port in declared, f"{deployment.name}: {tier} on {declared}, app uses {port}"
-    ui_target = deployment.tiers["yelb-ui"].env["YELB_APPSERVER_ENDPOINT"]
+    ui_default = Value(literal=image_env("yelb-ui")["YELB_APPSERVER_ENDPOINT"])
+    ui_target = deployment.tiers["yelb-ui"].env.get("YELB_APPSERVER_ENDPOINT", ui_default)
     if ui_target.literal:
         url = urlsplit(ui_target.literal)
         assert url.hostname == "yelb-appserver" and url.port == config.port, deployment.name
@@ -161,6 +164,7 @@ def test_every_name_resolves_inside_the_deployment(loaded):
     config = config_for(as_environ(appserver_env(deployment)))
     names = {config.db_host, config.redis_host} | deployment.lookups
     for tier in ("yelb-ui", "yelb-appserver"):
-        names |= {urlsplit(v.literal).hostname for v in deployment.tiers[tier].env.values()
+        env = {**{k: Value(literal=v) for k, v in image_env(tier).items()}, **deployment.tiers[tier].env}
+        names |= {urlsplit(v.literal).hostname for v in env.values()
                   if v.literal and v.literal.startswith(("http://", "https://"))}
     assert names <= deployment.services, f"{deployment.name}: unresolved {names - deployment.services}"
