@@ -86,3 +86,10 @@ def test_preflight_is_answered_without_an_error(api):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "GET" in response.headers["Access-Control-Allow-Methods"]
     assert api.counts()["ihop"] == 0
+
+
+def test_stats_reads_page_views_without_counting(api):
+    counted = api.get("/api/getstats").json()["pageviews"]
+    for _ in range(3):
+        assert api.get("/api/stats").json() == {"hostname": socket.gethostname(), "pageviews": counted}
+    assert api.get("/api/getstats").json()["pageviews"] == counted + 1

@@ -2,7 +2,8 @@
 
 Original (all GET, kept for drop-in compatibility): /api/getvotes,
 /api/getstats, /api/pageviews, /api/hostname, and /api/<option> to vote.
-New: GET /api/options and POST /api/votes/<option>.
+New: GET /api/options, POST /api/votes/<option>, and GET /api/stats (getstats
+without counting a page view).
 """
 
 from __future__ import annotations
@@ -56,15 +57,25 @@ def getvotes():
     return jsonify([{"name": name, "value": counts.get(name, 0)} for name in yelb.option_names])
 
 
-@blueprint.get("/getstats")
-def getstats():
+def _stats(read_pageviews) -> Response:
     stats = {"hostname": socket.gethostname()}
     try:
-        stats["pageviews"] = _count_pageview()
+        stats["pageviews"] = read_pageviews()
     except DependencyError:
         # Page views are a nicety: the page keeps working without them.
         stats.update(pageviews=None, pageviews_available=False)
     return jsonify(stats)
+
+
+@blueprint.get("/getstats")
+def getstats():
+    return _stats(_count_pageview)
+
+
+@blueprint.get("/stats")
+def stats():
+    """Like getstats without counting a view: for a page that refreshes itself."""
+    return _stats(_yelb().pageviews.current)
 
 
 @blueprint.get("/pageviews")

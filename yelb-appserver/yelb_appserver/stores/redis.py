@@ -33,6 +33,9 @@ class RedisPageViewStore:
     def increment(self) -> int:
         return self._call("incr", lambda: int(self._client.incr(PAGEVIEWS_KEY)))
 
+    def current(self) -> int:
+        return self._call("get", lambda: int(self._client.get(PAGEVIEWS_KEY) or 0))
+
     def ping(self) -> None:
         self._call("ping", self._client.ping)
 

@@ -67,6 +67,11 @@ class SqliteStore:
     def increment(self) -> int:
         return self._call("incr", lambda: self._connection().execute(COUNT_PAGEVIEW).fetchone()[0])
 
+    def current(self) -> int:
+        row = self._call("read", lambda: self._connection().execute(
+            "SELECT value FROM counters WHERE name = 'pageviews'").fetchone())
+        return row[0] if row else 0
+
     def ping(self) -> None:
         self._call("ping", lambda: self._connection().execute("SELECT 1").fetchone())
 

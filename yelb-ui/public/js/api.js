@@ -54,7 +54,8 @@ export async function request(path, { method = "GET", accept = [] } = {}) {
 export const api = {
   options: async () => (await request("/api/options")).body,
   votes: async () => (await request("/api/getvotes")).body,
-  stats: async () => (await request("/api/getstats")).body,
+  // getstats counts a page view (the original's behaviour); stats only reads, for refreshes.
+  stats: async ({ countView }) => (await request(countView ? "/api/getstats" : "/api/stats")).body,
   version: async () => (await request("/api/version")).body,
   readiness: async () => (await request("/api/readyz", { accept: [503] })).body,
   vote: async (name) => (await request(`/api/votes/${encodeURIComponent(name)}`, { method: "POST" })).body,

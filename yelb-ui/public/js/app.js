@@ -18,6 +18,7 @@ const state = {
   problems: new Map(), // what failed in the last refresh -> why
   voteProblem: null, // [what, why] of a failed vote, shown until the next vote or the appserver answers again
   versionShown: false,
+  viewCounted: false,
   timer: null,
   queue: Promise.resolve(),
 };
@@ -118,7 +119,7 @@ async function refreshParts() {
   const [options, votes, stats, readiness, version] = await Promise.allSettled([
     state.labels ? Promise.resolve(null) : api.options(),
     api.votes(),
-    api.stats(),
+    api.stats({ countView: !state.viewCounted }),
     api.readiness(),
     state.versionShown ? Promise.resolve(null) : api.version(),
   ]);
@@ -126,7 +127,10 @@ async function refreshParts() {
   if (options.status === "rejected") problem("loading the options", options.reason);
   if (votes.status === "fulfilled") showVotes(votes.value);
   else problem("loading the results", votes.reason);
-  if (stats.status === "fulfilled") showStats(stats.value);
+  if (stats.status === "fulfilled") {
+    showStats(stats.value);
+    state.viewCounted = true; // one page view per page load, not one per refresh
+  }
   else problem("loading the page views", stats.reason);
   renderReadiness(byId("dependencies"), readiness.status === "fulfilled" ? readiness.value : null);
   if (version.status === "fulfilled" && version.value) {
