@@ -19,9 +19,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import requests
-
-from tests.support.services import free_port, wait_until
+from tests.support.services import HttpProcess, free_port
 
 UI_DIR = Path(__file__).resolve().parents[2] / "yelb-ui"
 PUBLIC_DIR = UI_DIR / "public"
@@ -29,8 +27,10 @@ RENDER_SCRIPT = UI_DIR / "nginx" / "render-config.sh"
 NGINX = os.environ.get("YELB_TEST_NGINX", "nginx")
 
 
-class NginxFront:
+class NginxFront(HttpProcess):
     """nginx serving yelb-ui/public and proxying /api to one or more appservers."""
+
+    name = "nginx"
 
     def __init__(self, upstreams: list[str] | str, base_dir: Path | None = None,
                  port: int | None = None, static_dir: Path = PUBLIC_DIR,
@@ -49,11 +49,6 @@ class NginxFront:
             self.settings["YELB_UI_REFRESH_SECONDS"] = str(refresh_seconds)
         if resolver is not None:
             self.settings["YELB_RESOLVER"] = resolver
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def config_file(self) -> Path:
@@ -70,22 +65,11 @@ class NginxFront:
         # Started as root, nginx would run its workers as `nobody`, who cannot read the
         # private temp folders; in the container master and workers share one user, as here.
         directives = "daemon off; user root;" if os.geteuid() == 0 else "daemon off;"
-        self.process = subprocess.Popen(
-            [NGINX, "-p", str(self.base_dir), "-c", str(self.config_file), "-e", "stderr",
-             "-g", directives],
-            stdout=open(self.log_file, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+        self.spawn([NGINX, "-p", str(self.base_dir), "-c", str(self.config_file), "-e", "stderr",
+                    "-g", directives])
         if wait:
             self.wait_healthy()
         return self
-
-    def wait_healthy(self, timeout: float = 10) -> None:
-        def healthy():
-            if self.process.poll() is not None:
-                raise RuntimeError(f"nginx exited with {self.process.returncode}:\n"
-                                   f"{self.log_text()[-2000:]}")
-            return requests.get(f"{self.url}/healthz", timeout=1).status_code == 200
-
-        wait_until(healthy, timeout, f"nginx on port {self.port}")
 
     def stop(self, timeout: float = 10) -> None:
         """SIGQUIT: nginx finishes the requests in flight, then exits."""
@@ -96,9 +80,6 @@ class NginxFront:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout)
-
-    def log_text(self) -> str:
-        return self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
 
     def destroy(self) -> None:
         self.stop()

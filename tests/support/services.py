@@ -173,11 +173,46 @@ class RedisServer:
         return redis.Redis(host=self.host, port=self.port, socket_timeout=5)
 
 
+class HttpProcess:
+    """A server process with its output in a log file and a /healthz to wait for."""
+
+    name = "server"
+    process: subprocess.Popen | None = None
+    log_file: Path
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def spawn(self, command: list[str], **popen_args) -> None:
+        # A session of its own, so kill() can take the master and its workers at once.
+        self.process = subprocess.Popen(command, stdout=open(self.log_file, "ab"),
+                                        stderr=subprocess.STDOUT, start_new_session=True,
+                                        **popen_args)
+
+    def wait_healthy(self, timeout: float = 20) -> None:
+        def healthy():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n"
+                                   f"{self.log_text()[-2000:]}")
+            return requests.get(f"{self.url}/healthz", timeout=1).status_code == 200
+
+        wait_until(healthy, timeout, f"{self.name} on port {self.port}")
+
+    def log_text(self) -> str:
+        return self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
+
+
 def appserver_command() -> str:
     return str(Path(sys.executable).with_name("yelb-appserver"))
 
 
-class AppServer:
+class AppServer(HttpProcess):
     """The `yelb-appserver` command (gunicorn) as a child process.
 
     With `hostname`, it runs in a UTS namespace of its own under that host
@@ -198,15 +233,6 @@ class AppServer:
             "PROMETHEUS_MULTIPROC_DIR": str(self.base_dir / "metrics"),
             **(env or {}),
         }
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
 
     def command(self) -> list[str]:
         if self.hostname:
@@ -215,21 +241,10 @@ class AppServer:
         return [appserver_command()]
 
     def start(self, wait: bool = True) -> "AppServer":
-        self.process = subprocess.Popen(self.command(), env=self.env, cwd=self.base_dir,
-                                        stdout=open(self.log_file, "ab"), stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.spawn(self.command(), env=self.env, cwd=self.base_dir)
         if wait:
             self.wait_healthy()
         return self
-
-    def wait_healthy(self, timeout: float = 20) -> None:
-        def healthy():
-            if self.process.poll() is not None:
-                raise RuntimeError(f"appserver exited with {self.process.returncode}:\n"
-                                   f"{self.log_text()[-2000:]}")
-            return requests.get(f"{self.url}/healthz", timeout=1).status_code == 200
-
-        wait_until(healthy, timeout, f"appserver on port {self.port}")
 
     def stop(self, timeout: float = 30) -> int:
         """SIGTERM, as an orchestrator does, and wait for the graceful exit."""
@@ -243,9 +258,6 @@ class AppServer:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
-
-    def log_text(self) -> str:
-        return self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
 
     def destroy(self) -> None:
         self.kill()

@@ -1,0 +1,213 @@
+"""The whole Yelb stack as processes on this machine, for the stack tests, benchmarks and demos.
+
+Throwaway PostgreSQL and Redis, N appserver replicas (each in a UTS namespace of
+its own, so each reports its own hostname appserver-1, appserver-2, ...) and the
+project's nginx front with its upstreams pointed at the replicas. Everything
+listens on 127.0.0.1 only.
+
+From a script or a terminal:
+
+    python -m tests.support.stack up --replicas 3
+
+prints the URLs and keeps the stack up until Ctrl-C. In Python:
+
+    with Stack(replicas=3) as stack:
+        requests.post(f"{stack.url}/api/votes/ihop")
+        stack.restart_replica(0)
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+import requests
+
+from tests.support.nginx import NginxFront
+from tests.support.services import AppServer, PostgresServer, RedisServer, free_port, wait_until
+
+
+class Stack:
+    """PostgreSQL + Redis + `replicas` appservers + the nginx front.
+
+    Pass `postgres`/`redis` to share already-running servers (each stack still
+    gets a database of its own); otherwise the stack starts and owns both.
+    Replica ports stay fixed for the stack's life, so a replaced replica comes
+    back at the address the front already knows.
+    """
+
+    def __init__(self, replicas: int = 3, *, base_dir: Path | None = None,
+                 postgres: PostgresServer | None = None, redis: RedisServer | None = None,
+                 env: dict[str, str] | None = None, workers: int = 2,
+                 front_port: int | None = None):
+        if replicas < 1:
+            raise ValueError("a stack needs at least one replica")
+        self.base_dir = Path(base_dir or tempfile.mkdtemp(prefix="yelb-stack-"))
+        self._owns_base_dir = base_dir is None
+        self._owns_postgres = postgres is None
+        self._owns_redis = redis is None
+        # PostgreSQL runs as the postgres user: its folder must not be under a private one.
+        self.postgres = postgres or PostgresServer()
+        self.redis = redis or RedisServer(self.base_dir / "redis")
+        self.database = f"yelb_{uuid.uuid4().hex[:12]}"
+        self.workers = workers
+        self.extra_env = dict(env or {})
+        self.ports = [free_port() for _ in range(replicas)]
+        self.replicas: list[AppServer | None] = [None] * replicas
+        self._generations = [0] * replicas
+        self.front_port = front_port or free_port()
+        self.front: NginxFront | None = None
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    def start(self) -> "Stack":
+        try:
+            if self._owns_postgres:
+                self.postgres.start()
+            if self._owns_redis:
+                self.redis.start()
+            for index in range(len(self.replicas)):
+                self.start_replica(index, wait=False)
+            for replica in self.replicas:
+                replica.wait_healthy()
+            self.front = NginxFront([replica.url for replica in self.replicas],
+                                    base_dir=self.base_dir / "front", port=self.front_port)
+            self.front.start()
+            wait_until(lambda: requests.get(f"{self.url}/api/getvotes", timeout=2).ok,
+                       20, "the front to answer /api/getvotes")
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop everything this stack started (safe to call twice, or after a failed start)."""
+        if self.front:
+            self.front.stop()
+            self.front = None
+        for replica in self.replicas:
+            if replica:
+                replica.destroy()
+        if self._owns_redis:
+            self.redis.destroy()
+        if self._owns_postgres:
+            self.postgres.destroy()
+        if self._owns_base_dir:
+            shutil.rmtree(self.base_dir, ignore_errors=True)
+
+    def __enter__(self) -> "Stack":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    # -- what the tests and demos use -----------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The nginx front: the page at /, the API at /api/..."""
+        return f"http://127.0.0.1:{self.front_port}"
+
+    @property
+    def replica_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.ports]
+
+    @staticmethod
+    def hostname(index: int) -> str:
+        return f"appserver-{index + 1}"
+
+    def replica_env(self) -> dict[str, str]:
+        return {**self.postgres.env(self.database), **self.redis.env(), **self.extra_env}
+
+    def start_replica(self, index: int, wait: bool = True) -> AppServer:
+        """Start a fresh process for replica `index` (hostname and port as before)."""
+        self._generations[index] += 1
+        base_dir = self.base_dir / f"{self.hostname(index)}-{self._generations[index]}"
+        base_dir.mkdir(parents=True)
+        replica = AppServer(self.replica_env(), port=self.ports[index], hostname=self.hostname(index),
+                            workers=self.workers, base_dir=base_dir)
+        self.replicas[index] = replica
+        return replica.start(wait=wait)
+
+    def stop_replica(self, index: int) -> int:
+        """SIGTERM and wait for the graceful exit; returns the exit status."""
+        return self.replicas[index].stop()
+
+    def kill_replica(self, index: int) -> None:
+        """SIGKILL the replica's master and workers, like a crashed container."""
+        self.replicas[index].kill()
+
+    def restart_replica(self, index: int, timeout: float = 30) -> AppServer:
+        """Replace one replica the way a rolling update does: SIGTERM, wait for the exit,
+        start a new one, and wait until the front routes requests to it again (like a
+        rollout waiting for readiness before it moves on to the next replica)."""
+        status = self.stop_replica(index)
+        if status != 0:
+            raise RuntimeError(f"{self.hostname(index)} exited with {status} on SIGTERM:\n"
+                               f"{self.replicas[index].log_text()[-2000:]}")
+        replica = self.start_replica(index)
+        self.wait_in_rotation(index, timeout)
+        return replica
+
+    def wait_in_rotation(self, index: int, timeout: float = 30) -> None:
+        """Wait until a request through the front is answered by replica `index`.
+
+        nginx takes a replica that refused connections out of rotation for its
+        fail_timeout; this is how long the front needs to notice it is back."""
+        session = requests.Session()
+        name = self.hostname(index)
+
+        def answered_by_replica():
+            return any(session.get(f"{self.url}/api/hostname", timeout=2).text == name
+                       for _ in range(len(self.replicas)))
+
+        wait_until(answered_by_replica, timeout, f"the front to route to {name} again", interval=0.1)
+
+    def vote_counts(self) -> dict[str, int]:
+        """Votes as PostgreSQL holds them (the truth the scenarios compare against)."""
+        return self.postgres.counts(self.database)
+
+    def total_votes(self) -> int:
+        return sum(self.vote_counts().values())
+
+    def describe(self) -> str:
+        lines = [f"front (UI + /api): {self.url}/"]
+        lines += [f"{self.hostname(i)}: {url}  (/healthz /readyz /metrics /api/faults)"
+                  for i, url in enumerate(self.replica_urls)]
+        lines.append(f"postgresql: host=127.0.0.1 port={self.postgres.port} dbname={self.database} "
+                     f"user=postgres")
+        lines.append(f"redis: 127.0.0.1:{self.redis.port}")
+        return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.support.stack",
+                                     description="Run the whole Yelb stack on 127.0.0.1.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="start the stack and keep it up until Ctrl-C")
+    up.add_argument("--replicas", type=int, default=3, help="appserver replicas (default 3)")
+    up.add_argument("--port", type=int, default=8080, help="port of the nginx front (default 8080)")
+    up.add_argument("--workers", type=int, default=2, help="gunicorn workers per replica (default 2)")
+    up.add_argument("--fault-injection", action=argparse.BooleanOptionalAction, default=True,
+                    help="enable /api/faults on every replica (default on)")
+    args = parser.parse_args(argv)
+
+    env = {"YELB_FAULT_INJECTION": "true" if args.fault_injection else "false"}
+    stack = Stack(args.replicas, env=env, workers=args.workers, front_port=args.port)
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    with stack:
+        print(stack.describe(), flush=True)
+        print("stack is up; Ctrl-C stops it", flush=True)
+        stopping.wait()
+    print("stack stopped", flush=True)
+
+
+if __name__ == "__main__":
+    main()
