@@ -219,6 +219,8 @@ class AppServer(HttpProcess):
     name (unshare --uts, no --fork, so self.pid is gunicorn's master).
     """
 
+    name = "appserver"
+
     def __init__(self, env: dict[str, str] | None = None, port: int | None = None,
                  hostname: str | None = None, workers: int = 2, base_dir: Path | None = None):
         self.port = port or free_port()
