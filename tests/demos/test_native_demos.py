@@ -1,0 +1,88 @@
+"""Every demo that can run natively, end to end against the whole stack on this machine."""
+
+from collections import Counter
+
+import pytest
+import requests
+
+from demos import fault_injection, live_room, lose_cache, lose_database, rolling_update, scale_out
+from yelb_appserver.options import parse_options
+
+pytestmark = pytest.mark.stack
+
+
+def hostnames_through_front(url: str, samples: int = 60) -> Counter:
+    with requests.Session() as session:
+        return Counter(session.get(f"{url}/api/hostname", timeout=5).text for _ in range(samples))
+
+
+def test_scale_out_ends_with_three_replicas_answering(run_demo):
+    target, transcript = run_demo(scale_out)
+    assert "every refresh is answered by the same appserver" in transcript
+    assert set(hostnames_through_front(target.url)) == {"appserver-1", "appserver-2", "appserver-3"}
+
+
+def test_lose_cache_keeps_the_vote_cast_while_redis_was_down(run_demo):
+    target, transcript = run_demo(lose_cache, "--option", "ihop")
+    assert "ok: page views are unavailable" in transcript
+    assert "ok: the status line is amber (degraded)" in transcript
+    assert target.stack.vote_counts()["ihop"] == 1
+    stats = requests.get(f"{target.url}/api/getstats", timeout=5).json()
+    assert isinstance(stats["pageviews"], int)
+    assert requests.get(f"{target.url}/api/readyz", timeout=5).json()["status"] == "ready"
+
+
+def test_lose_database_loses_no_vote(run_demo):
+    target, transcript = run_demo(lose_database, "--option", "chipotle")
+    assert '"dependency":"postgresql"' in transcript  # the 503 the page shows, as printed
+    # One vote before the outage, one after it: both in PostgreSQL, none during it.
+    assert target.stack.vote_counts()["chipotle"] == 2
+
+
+def test_rolling_update_moves_every_replica_to_the_new_revision(run_demo):
+    target, transcript = run_demo(rolling_update, "--revision", "rehearsed-2", "--run-time", "20",
+                                  env={"YELB_GIT_REVISION": "rehearsed-1"})
+    assert "ok: 0 failed requests during the rolling update" in transcript
+    for url in target.stack.replica_urls:
+        assert requests.get(f"{url}/version", timeout=5).json()["revision"] == "rehearsed-2"
+    assert target.stack.total_votes() > 0
+
+
+def test_fault_injection_leaves_no_fault_behind(run_demo):
+    target, transcript = run_demo(fault_injection, "--latency-ms", "250",
+                                  env={"YELB_FAULT_INJECTION": "true"})
+    assert 'yelb_fault_injection_active{fault="latency_ms"} 1' in transcript
+    assert "reports unavailable, the others ready" in transcript
+    for url in target.stack.replica_urls:
+        faults = requests.get(f"{url}/api/faults", timeout=5).json()["faults"]
+        assert not any(faults.values()), faults
+        assert requests.get(f"{url}/readyz", timeout=5).status_code == 200
+
+
+def test_live_room_serves_the_speakers_options(run_demo):
+    question = "tabs=Tabs|The one true indent,spaces=Spaces|Four of them"
+    target, _ = run_demo(live_room, "--options", question)
+    options = requests.get(f"{target.url}/api/options", timeout=5).json()
+    assert options == [{"name": o.name, "label": o.label, "tagline": o.tagline} for o in parse_options(question)]
+    assert target.stack.vote_counts()["tabs"] == 1
+
+
+@pytest.mark.browser
+def test_live_room_page_shows_the_question_and_a_qr_code(run_demo):
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    target, _ = run_demo(live_room)
+    labels = [option.label for option in parse_options(live_room.QUESTION)]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{target.url}/")
+            expect(page.locator(".card__title")).to_have_text(labels)
+            expect(page.locator("#qr svg")).to_have_attribute("aria-label", f"QR code for {target.url}/")
+            page.get_by_role("button", name="Enlarge QR code").click()
+            expect(page.get_by_role("button", name="Enlarge QR code")).to_have_attribute("aria-pressed", "true")
+        finally:
+            browser.close()
