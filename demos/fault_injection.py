@@ -57,7 +57,7 @@ def demo(book, target, args):
     else:
         book.say("    metrics: open Grafana's Yelb dashboard (compose profile 'monitoring', "
                  "or monitoring/grafana/dashboards/yelb.json) and watch request duration by instance")
-    book.pause(2 * args.pause)
+    book.pause(2)
     clear(book, target, REPLICAS)
 
     book.step("Fail one replica's readiness: PUT /api/faults {\"readiness_fail\": true}",
@@ -73,7 +73,7 @@ def demo(book, target, args):
                     lambda: watch.readiness_by_host(url, 10 * REPLICAS),
                     lambda states: len(states) == REPLICAS and states[failing] == {"unavailable"}
                     and all(state == {"ready"} for host, state in states.items() if host != failing))
-    book.pause(2 * args.pause)
+    book.pause(2)
 
     book.step("Clear every fault", "all names back in the strip, the status line green")
     clear(book, target, REPLICAS)

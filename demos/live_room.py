@@ -8,7 +8,7 @@ at, so open it on the projector by an address the audience's phones can reach.
 import socket
 import subprocess
 
-from yelb_appserver.options import parse_options
+from yelb_appserver.options import DEFAULT_OPTIONS, parse_options
 
 from demos import watch
 from demos.runbook import DemoFailed, run
@@ -46,8 +46,9 @@ def demo(book, target, args):
     if args.reset:
         book.step("Back to the default options (the four restaurants)", "after a reload, the lunch question")
         target.configure_appservers({"YELB_OPTIONS": ""}, rolling=target.name != "compose")
+        default = [option.name for option in DEFAULT_OPTIONS]
         book.expect(target, "the default options are back", lambda: [o["name"] for o in watch.options(url)],
-                    lambda names: "kubernetes" not in names, timeout=60)
+                    lambda names: names == default, timeout=60)
         book.done("done")
         return
 

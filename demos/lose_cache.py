@@ -23,7 +23,7 @@ def demo(book, target, args):
                 lambda status: status == "degraded")
     book.expect(target, "a vote is still counted", lambda: watch.vote(url, args.option),
                 lambda response: response.status_code == 200)
-    book.pause(2 * args.pause)
+    book.pause(2)
 
     book.step("Start Redis again",
               "within a refresh or two page views count again and the status line is green; "

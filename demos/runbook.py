@@ -63,9 +63,9 @@ class Runbook:
                 raise DemoFailed(f"{what}: not seen within {timeout:g} s (last: {value})")
             time.sleep(0.2)
 
-    def pause(self, seconds: float | None = None) -> None:
-        """Give the room time to look at the page (skipped with --pause 0)."""
-        seconds = self.pause_seconds if seconds is None else min(seconds, self.pause_seconds)
+    def pause(self, times: float = 1) -> None:
+        """Give the room time to look at the page: `times` x --pause seconds (none with --pause 0)."""
+        seconds = self.pause_seconds * times
         if seconds > 0:
             self.say(f"    (pausing {seconds:g} s)")
             time.sleep(seconds)
@@ -142,6 +142,10 @@ def run(description: str, demo, argv: list[str] | None = None, *, default_timeou
             with target:
                 book.say(f"Yelb at {target.url}/  (target: {target.name}"
                          f"{', dry run' if target.dry_run else ''})")
+                if target.name == "native":
+                    book.say("open that address in the browser now (on the projector: this machine's "
+                             "network address, same port)")
+                    book.pause(3)
                 demo(book, target, args)
                 if args.hold > 0 and target.name == "native":
                     book.say(f"\n    holding the stack for {args.hold:g} s (Ctrl-C stops it)")

@@ -114,7 +114,8 @@ class ComposeTarget(_Commands):
         super().__init__(say, dry_run, url)
         self.compose = self._compose_command()
         self.settings: dict[str, str] = {}
-        self.replicas = 1
+        # `up` sets the replica count each time; three unless a demo scales.
+        self.replicas = 3
 
     def _compose_command(self) -> list[str]:
         if self.dry_run or not shutil.which("docker"):
