@@ -226,13 +226,9 @@ class NativeTarget(Target):
         super().__init__(say)
         from tests.support.stack import Stack  # only the native target needs the harness
 
-        # PostgreSQL runs as the postgres user, who must be able to enter the stack's folder
-        # (mkdtemp makes it private to us).
-        self.base_dir = Path(tempfile.mkdtemp(prefix="yelb-demo-"))
-        self.base_dir.chmod(0o755)
         # Outages answer after 1 s instead of 2: the room sees the effect sooner.
-        self.stack = Stack(NATIVE_SLOTS, base_dir=self.base_dir,
-                           env={"YELB_DEPENDENCY_TIMEOUT": "1", **(env or {})}, front_port=port or None)
+        self.stack = Stack(NATIVE_SLOTS, env={"YELB_DEPENDENCY_TIMEOUT": "1", **(env or {})},
+                           front_port=port or None)
         self.url = self.stack.url
 
     def __enter__(self) -> "NativeTarget":
@@ -244,7 +240,6 @@ class NativeTarget(Target):
     def __exit__(self, *exc_info) -> None:
         self.say("stopping the native stack")
         self.stack.stop()
-        shutil.rmtree(self.base_dir, ignore_errors=True)
 
     def running(self) -> list[int]:
         return [index for index, replica in enumerate(self.stack.replicas)
