@@ -3,8 +3,9 @@
 # When a Docker engine already answers on DOCKER_HOST (or the default socket),
 # it is used as it is and left alone. Otherwise dockerd is started with its own
 # data root, exec root and socket, and yelb_dockerd_stop stops exactly that PID
-# and removes only the network state this engine created: the docker0 bridge,
-# br-* bridges and the DOCKER* iptables chains with the rules that jump to them.
+# and removes only the network state this engine created: the docker0,
+# docker_gwbridge (swarm) and br-* bridges, the DOCKER* iptables chains and the
+# rules that mention them or those bridges.
 
 YELB_DOCKERD_PID=""
 
@@ -84,7 +85,7 @@ yelb_dockerd_stop() {
 	# Bridges that appeared while our engine ran.
 	local link
 	for link in $(_yelb_links); do
-		case "$link" in docker0 | br-*) ;; *) continue ;; esac
+		case "$link" in docker0 | docker_gwbridge | br-*) ;; *) continue ;; esac
 		case " $YELB_DOCKERD_LINKS_BEFORE " in *" $link "*) continue ;; esac
 		ip link delete "$link" 2>/dev/null || true
 	done
@@ -93,7 +94,7 @@ yelb_dockerd_stop() {
 	# bridges), then its chains, then the FORWARD policy and ip_forward it set.
 	local table chain rule
 	for table in filter nat; do
-		iptables -t "$table" -S 2>/dev/null | grep -E -- '^-A ' | grep -E -- 'DOCKER|docker0|br-[0-9a-f]{12}' |
+		iptables -t "$table" -S 2>/dev/null | grep -E -- '^-A ' | grep -E -- 'DOCKER|docker0|docker_gwbridge|br-[0-9a-f]{12}' |
 			while read -r rule; do
 				grep -qxF -- "$rule" "$YELB_DOCKERD_RUN_DIR/iptables-$table.before" && continue
 				eval "iptables -t $table -D ${rule#-A }" 2>/dev/null || true
