@@ -12,6 +12,7 @@ import argparse
 import signal
 import sys
 import time
+import traceback
 from contextlib import contextmanager
 
 from demos.targets import TARGETS, Target, TargetError, make_target
@@ -122,38 +123,41 @@ def time_limit(seconds: int):
 
 
 def run(description: str, demo, argv: list[str] | None = None, *, default_timeout: int = 120,
-        native: bool = True, native_env=None, configure=None) -> int:
+        native: bool = True, native_env: dict[str, str] | None = None, configure=None) -> int:
     """Parse the command line, bring up the target, run `demo(book, target, args)`, report.
 
     `configure(arguments)` may add demo-specific options; `native_env` is the
-    appserver environment a natively started stack needs for this demo (a dict,
-    or a function of the parsed arguments); `native=False` for a demo that
-    needs Docker images (its default target is then compose).
+    appserver environment a natively started stack needs for this demo;
+    `native=False` for a demo that needs Docker images (its default target is
+    then compose). The time limit covers the steps: starting the native stack
+    has bounded waits of its own, and is never cut in the middle.
     """
     arguments = parser(description, default_timeout, "native" if native else "compose")
     if configure:
         configure(arguments)
     args = arguments.parse_args(argv)
     book = Runbook(description, 0 if args.dry_run else args.pause)
-    env = (native_env(args) if callable(native_env) else native_env or {}) if native else None
     try:
-        with time_limit(args.timeout):
-            target: Target = make_target(args, book.say, env)
-            with target:
-                book.say(f"Yelb at {target.url}/  (target: {target.name}"
-                         f"{', dry run' if target.dry_run else ''})")
-                if target.name == "native":
-                    book.say("open that address in the browser now (on the projector: this machine's "
-                             "network address, same port)")
-                    book.pause(3)
-                demo(book, target, args)
-                if args.hold > 0 and target.name == "native":
-                    book.say(f"\n    holding the stack for {args.hold:g} s (Ctrl-C stops it)")
-                    time.sleep(args.hold)
+        target: Target = make_target(args, book.say, (native_env or {}) if native else None)
+        with target, time_limit(args.timeout):
+            book.say(f"Yelb at {target.url}/  (target: {target.name}"
+                     f"{', dry run' if target.dry_run else ''})")
+            if target.name == "native":
+                book.say("open that address in the browser now (on the projector: this machine's "
+                         "network address, same port)")
+                book.pause(3)
+            demo(book, target, args)
+            if args.hold > 0 and target.name == "native":
+                book.say(f"\n    holding the stack for {args.hold:g} s (Ctrl-C stops it)")
+                time.sleep(args.hold)
     except (DemoFailed, TargetError) as failure:
         book.say(f"\n!! demo failed: {failure}")
         return 1
     except KeyboardInterrupt:
         book.say("\n!! interrupted")
         return 130
+    except Exception as error:  # noqa: BLE001 - a bug or an unexpected answer: say it, keep the details
+        traceback.print_exc()
+        book.say(f"\n!! demo failed: {type(error).__name__}: {error}")
+        return 1
     return 0

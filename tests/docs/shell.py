@@ -8,7 +8,9 @@ docker, curl, ...) is only checked for the repository paths it mentions.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import re
 import shlex
 from pathlib import Path
@@ -72,10 +74,12 @@ def demo_arguments_problem(module_name: str, assignments: dict[str, str]) -> str
     argv = shlex.split(assignments.get("DEMO_ARGS", ""))
     if "DEMO_TARGET" in assignments:
         argv += ["--target", assignments["DEMO_TARGET"]]
+    complaint = io.StringIO()
     try:
-        arguments.parse_args(argv)
+        with contextlib.redirect_stderr(complaint):
+            arguments.parse_args(argv)
     except SystemExit:
-        return f"demos.{module_name} does not accept {' '.join(argv)!r}"
+        return f"demos.{module_name} does not accept {' '.join(argv)!r}: {complaint.getvalue().strip().splitlines()[-1]}"
     return None
 
 
