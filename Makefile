@@ -70,3 +70,22 @@ test-demos: ## run every demo against the native stack (and compose/kubernetes d
 test-docs: ## check the docs: links, anchors, the commands they show, the architecture diagram
 	@scripts/bootstrap test
 	.venv/bin/pytest tests/docs $(PYTEST_ARGS)
+
+# Docker images and the compose deployment (deployments/registry/README.md).
+# REGISTRY=<host>/<project> and TAG=<tag> name the images to build, push and pull.
+images: ## build every Yelb image (REGISTRY=<host>/<project> TAG=<tag> to name them)
+	scripts/docker/images.sh
+
+push: ## tag and push the built images to REGISTRY=<host>/<project> with TAG
+	scripts/docker/push.sh
+
+deploy-registry: ## start the compose stack from REGISTRY and TAG (pulls, never builds)
+	scripts/docker/deploy.sh
+
+test-compose: ## static checks of the Dockerfiles, compose and swarm files, yelb-db's schema
+	@scripts/bootstrap test
+	.venv/bin/pytest tests/compose $(PYTEST_ARGS)
+
+e2e-compose: ## images, registry push/pull, compose x3 and swarm in a real Docker engine (root)
+	@scripts/bootstrap e2e
+	tests/compose/e2e/run.sh

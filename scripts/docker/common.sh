@@ -26,3 +26,10 @@ yelb_context() {
 yelb_registry_host() {
 	echo "${REGISTRY%%/*}"
 }
+
+yelb_require_docker() {
+	docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || {
+		echo "$(basename "$0"): no Docker engine answers (is dockerd running? DOCKER_HOST=${DOCKER_HOST:-default})" >&2
+		exit 1
+	}
+}

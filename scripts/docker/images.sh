@@ -42,5 +42,8 @@ build() {
 names=${*:-$YELB_IMAGES}
 for name in $names; do
 	case " $YELB_IMAGES " in *" $name "*) ;; *) echo "images: unknown image $name (one of: $YELB_IMAGES)" >&2; exit 2 ;; esac
+done
+yelb_require_docker
+for name in $names; do
 	build "$name"
 done

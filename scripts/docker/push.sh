@@ -3,13 +3,19 @@
 #
 #   REGISTRY=harbor.example.com/yelb TAG=1.0.0 scripts/docker/push.sh
 #
-# BUILD_REGISTRY/BUILD_TAG name the local images to push (defaults: the names
-# images.sh gives with no settings, ghcr.io/yelb-project and latest).
+# Each image is taken from $REGISTRY/<name>:$TAG when it was built under that
+# name, else from BUILD_REGISTRY/BUILD_TAG (defaults: the names images.sh
+# gives with no settings, ghcr.io/yelb-project and latest).
 # Redis is pushed too, as $REGISTRY/redis:7-alpine, so a deployment needs
 # nothing but that registry; REDIS_IMAGE names the local source image
 # (default redis:7-alpine, pulled when missing).
+if [ -z "${REGISTRY:-}" ]; then
+	echo "push.sh: set REGISTRY=<host>/<project> (and TAG), e.g. REGISTRY=127.0.0.1:5000/yelb" >&2
+	exit 2
+fi
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
+yelb_require_docker
 build_registry=${BUILD_REGISTRY:-ghcr.io/yelb-project}
 build_tag=${BUILD_TAG:-latest}
 redis_image=${REDIS_IMAGE:-redis:7-alpine}
@@ -26,12 +32,14 @@ push() { # source target
 }
 
 for name in $YELB_IMAGES; do
-	source="$build_registry/$name:$build_tag"
+	target="$REGISTRY/$name:$TAG"
+	source=$target
+	docker image inspect "$source" >/dev/null 2>&1 || source="$build_registry/$name:$build_tag"
 	docker image inspect "$source" >/dev/null 2>&1 || {
-		echo "push: $source not found; build it first (make images)" >&2
+		echo "push: neither $target nor $source exists here; build first (make images)" >&2
 		exit 1
 	}
-	push "$source" "$REGISTRY/$name:$TAG"
+	push "$source" "$target"
 done
 
 docker image inspect "$redis_image" >/dev/null 2>&1 || docker pull "$redis_image"

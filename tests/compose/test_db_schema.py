@@ -1,0 +1,86 @@
+"""yelb-db's init SQL against a real PostgreSQL (the suite's throwaway server):
+it makes the table the appserver makes, seeds the original four options at 0,
+and the appserver's own schema step on top of it changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from yelb_appserver.options import DEFAULT_OPTIONS
+from yelb_appserver.stores import seed_rows
+from yelb_appserver.stores.postgres import CREATE_TABLE, SEED_OPTION
+
+from .files import REPO
+
+INIT_SQL = sorted((REPO / "yelb-db" / "init").glob("*.sql"))
+COLUMNS = ("SELECT column_name, data_type, character_maximum_length, is_nullable "
+           "FROM information_schema.columns WHERE table_name = 'restaurants' ORDER BY ordinal_position")
+PRIMARY_KEY = ("SELECT a.attname FROM pg_index i JOIN pg_attribute a "
+               "ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+               "WHERE i.indrelid = 'restaurants'::regclass AND i.indisprimary")
+
+
+@pytest.fixture
+def fresh_database(postgres):
+    name = f"yelb_db_image_{uuid.uuid4().hex[:8]}"
+    with postgres.connect("postgres") as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield name
+    with postgres.connect("postgres") as admin:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def run_init_scripts(postgres, database):
+    # As the image's entrypoint does: each file once, in name order.
+    with postgres.connect(database) as conn:
+        for script in INIT_SQL:
+            conn.execute(script.read_text())
+
+
+def appserver_schema_step(postgres, database):
+    with postgres.connect(database) as conn:
+        conn.execute(CREATE_TABLE)
+        conn.cursor().executemany(SEED_OPTION, seed_rows(DEFAULT_OPTIONS))
+
+
+def shape(postgres, database):
+    with postgres.connect(database) as conn:
+        return conn.execute(COLUMNS).fetchall(), conn.execute(PRIMARY_KEY).fetchall()
+
+
+def test_init_sql_is_shipped():
+    assert [path.name for path in INIT_SQL] == ["10-yelb-schema.sql"]
+
+
+def test_seeds_the_original_four_options_at_zero(postgres, fresh_database):
+    run_init_scripts(postgres, fresh_database)
+    assert postgres.counts(fresh_database) == {"outback": 0, "bucadibeppo": 0, "chipotle": 0, "ihop": 0}
+    assert {option.name for option in DEFAULT_OPTIONS} == set(postgres.counts(fresh_database))
+
+
+def test_same_table_as_the_appserver_creates(postgres, fresh_database):
+    run_init_scripts(postgres, fresh_database)
+    from_image = shape(postgres, fresh_database)
+    with postgres.connect(fresh_database) as conn:
+        conn.execute("DROP TABLE restaurants")
+    appserver_schema_step(postgres, fresh_database)
+    assert shape(postgres, fresh_database) == from_image
+    assert from_image[1] == [("name",)]
+
+
+def test_appserver_on_top_of_the_image_keeps_every_count(postgres, fresh_database):
+    run_init_scripts(postgres, fresh_database)
+    with postgres.connect(fresh_database) as conn:
+        conn.execute("UPDATE restaurants SET count = 7 WHERE name = 'ihop'")
+    appserver_schema_step(postgres, fresh_database)
+    assert postgres.counts(fresh_database)["ihop"] == 7
+    assert len(postgres.counts(fresh_database)) == 4
+
+
+def test_init_sql_is_idempotent(postgres, fresh_database):
+    run_init_scripts(postgres, fresh_database)
+    with postgres.connect(fresh_database) as conn:
+        conn.execute("UPDATE restaurants SET count = 3 WHERE name = 'outback'")
+    run_init_scripts(postgres, fresh_database)
+    assert postgres.counts(fresh_database)["outback"] == 3
