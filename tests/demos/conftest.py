@@ -44,3 +44,18 @@ def run_demo():
     yield start
     for target in started:
         target.__exit__(None, None, None)
+
+
+@pytest.fixture
+def browser_page():
+    """A Chromium page (Playwright), closed after the test."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()

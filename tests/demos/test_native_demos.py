@@ -5,6 +5,7 @@ from collections import Counter
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from demos import fault_injection, live_room, lose_cache, lose_database, rolling_update, scale_out
 from yelb_appserver.options import parse_options
@@ -40,7 +41,8 @@ def test_lose_database_loses_no_vote(run_demo):
     assert target.stack.vote_counts()["chipotle"] == 2
 
 
-def test_rolling_update_moves_every_replica_to_the_new_revision(run_demo):
+@pytest.mark.browser
+def test_rolling_update_moves_every_replica_and_the_footer_to_the_new_revision(run_demo, browser_page):
     target, transcript = run_demo(rolling_update, "--revision", "rehearsed-2", "--run-time", "20",
                                   env={"YELB_GIT_REVISION": "rehearsed-1"})
     assert "ok: 0 failed requests during the rolling update" in transcript
@@ -50,6 +52,8 @@ def test_rolling_update_moves_every_replica_to_the_new_revision(run_demo):
     answered = int(re.search(r"req/s, (\d+) votes, p95", transcript).group(1))
     assert answered > 0
     assert target.stack.total_votes() == answered
+    browser_page.goto(f"{target.url}/")
+    expect(browser_page.locator("#appserver-version")).to_have_text(re.compile(r"\(rehearsed-2\)$"))
 
 
 def test_fault_injection_leaves_no_fault_behind(run_demo):
@@ -63,30 +67,18 @@ def test_fault_injection_leaves_no_fault_behind(run_demo):
         assert requests.get(f"{url}/readyz", timeout=5).status_code == 200
 
 
-def test_live_room_serves_the_speakers_options(run_demo):
+@pytest.mark.browser
+def test_live_room_shows_the_speakers_question_and_a_qr_code(run_demo, browser_page):
     question = "tabs=Tabs|The one true indent,spaces=Spaces|Four of them"
     target, _ = run_demo(live_room, "--options", question)
+    wanted = parse_options(question)
     options = requests.get(f"{target.url}/api/options", timeout=5).json()
-    assert options == [{"name": o.name, "label": o.label, "tagline": o.tagline} for o in parse_options(question)]
+    assert options == [{"name": o.name, "label": o.label, "tagline": o.tagline} for o in wanted]
     assert target.stack.vote_counts()["tabs"] == 1
 
-
-@pytest.mark.browser
-def test_live_room_page_shows_the_question_and_a_qr_code(run_demo):
-    from playwright.sync_api import expect, sync_playwright
-
-    from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS
-
-    target, _ = run_demo(live_room)
-    labels = [option.label for option in parse_options(live_room.QUESTION)]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(f"{target.url}/")
-            expect(page.locator(".card__title")).to_have_text(labels)
-            expect(page.locator("#qr svg")).to_have_attribute("aria-label", f"QR code for {target.url}/")
-            page.get_by_role("button", name="Enlarge QR code").click()
-            expect(page.get_by_role("button", name="Enlarge QR code")).to_have_attribute("aria-pressed", "true")
-        finally:
-            browser.close()
+    browser_page.goto(f"{target.url}/")
+    expect(browser_page.locator(".card__title")).to_have_text([option.label for option in wanted])
+    expect(browser_page.locator("#qr svg")).to_have_attribute("aria-label", f"QR code for {target.url}/")
+    enlarge = browser_page.get_by_role("button", name="Enlarge QR code")
+    enlarge.click()
+    expect(enlarge).to_have_attribute("aria-pressed", "true")
