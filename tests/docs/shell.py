@@ -130,7 +130,7 @@ class Checker:
                 if module.split(".")[0] in self.top and not self._module_exists(module):
                     problems.append(f"python -m {module}: no such module in the repository")
             for word in words:
-                value = word.partition("=")[2] if ASSIGNMENT.match(word) or word.startswith("--") else word
+                value = word.partition("=")[2] if ASSIGNMENT.match(word) or word.startswith("-") else word
                 problem = self.path_problem(value, cwd)
                 if problem:
                     problems.append(problem)

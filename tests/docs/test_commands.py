@@ -55,9 +55,10 @@ def test_the_checker_finds_what_does_not_exist(checker):
         "YELB_UI_STATIC_DIR=$PWD/yelb-ui/nothing make run",
         ".venv/bin/python -m demos.no_such_demo",
         "cd deployments/nomad && nomad job run missing.nomad.hcl",
+        "nomad agent -dev -config=missing-agent.hcl",
     ])
     problems = checker.problems(script)
-    assert len(problems) == 8, problems
+    assert len(problems) == 9, problems
     clean = ("make demo-live-room DEMO_TARGET=kubernetes DEMO_ARGS='--reset'\n"
              "kubectl apply -f deployments/kubernetes/yelb.yaml\n"
              "cd deployments/nomad && nomad job run yelb.nomad.hcl")
