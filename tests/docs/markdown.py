@@ -81,3 +81,22 @@ def anchors(text: str) -> set[str]:
         seen[base] = count + 1
         found.add(base if count == 0 else f"{base}-{count}")
     return found
+
+
+def tables(text: str) -> list[list[tuple[int, str]]]:
+    """Runs of consecutive table rows (lines starting with '|') outside code blocks."""
+    _, prose = split(text)
+    found: list[list[tuple[int, str]]] = []
+    previous = None
+    for number, line in prose:
+        if line.startswith("|"):
+            if previous != number - 1:
+                found.append([])
+            found[-1].append((number, line))
+            previous = number
+    return found
+
+
+def cell_count(row: str) -> int:
+    """Cells as GitHub splits them: on every '|' not escaped, even inside `code`."""
+    return len(re.findall(r"(?<!\\)\|", row.strip())) - 1
