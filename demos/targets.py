@@ -64,7 +64,9 @@ class Target:
         raise NotImplementedError
 
     def configure_appservers(self, settings: dict[str, str], rolling: bool = True) -> None:
-        """Give every appserver these environment variables, replacing replicas one at a time."""
+        """Give every appserver these environment variables. rolling: replace the replicas one
+        at a time, each in rotation before the next goes (a target that cannot, refuses);
+        otherwise the target may replace them all at once."""
         raise NotImplementedError
 
     def reset_appservers(self) -> None:
