@@ -12,8 +12,10 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 ROOT_COMPOSE = REPO / "docker-compose.yml"
 SWARM_STACK = REPO / "deployments" / "swarm" / "docker-stack.yml"
-# Every compose-format file we ship; a variant in deployments/compose joins by being there.
-COMPOSE_FILES = [ROOT_COMPOSE, SWARM_STACK, *sorted((REPO / "deployments" / "compose").glob("*.yml"))]
+# Overrides applied on top of the root file; a new one joins by being there.
+COMPOSE_OVERRIDES = sorted((REPO / "deployments" / "compose").glob("*.yml"))
+# Every compose-format file we ship.
+COMPOSE_FILES = [ROOT_COMPOSE, SWARM_STACK, *COMPOSE_OVERRIDES]
 PROFILES = ("loadgen", "monitoring", "registry")
 TIERS = ("yelb-ui", "yelb-appserver", "redis-server", "yelb-db")
 DOCKERFILES = {
@@ -30,11 +32,19 @@ def tool(name: str, package: str) -> str:
     return path
 
 
-def compose_config(path: Path, env: dict[str, str] | None = None, profiles=PROFILES) -> dict:
-    """The file as docker-compose resolves it: variables, anchors, profiles."""
-    command = [tool("docker-compose", "docker-compose"), "-f", str(path)]
+def compose_command(path: Path, profiles=PROFILES) -> list[str]:
+    """docker-compose reading PATH (an override: on top of the root file)."""
+    command = [tool("docker-compose", "docker-compose"), "--project-directory", str(REPO)]
+    for file in ([ROOT_COMPOSE, path] if path in COMPOSE_OVERRIDES else [path]):
+        command += ["-f", str(file)]
     for profile in profiles:
         command += ["--profile", profile]
+    return command
+
+
+def compose_config(path: Path, env: dict[str, str] | None = None, profiles=PROFILES) -> dict:
+    """The file as docker-compose resolves it: variables, anchors, profiles."""
+    command = compose_command(path, profiles)
     result = subprocess.run(command + ["config"], capture_output=True, text=True, timeout=60,
                             env={"PATH": os.environ["PATH"], **(env or {})}, cwd=REPO)
     assert result.returncode == 0, result.stderr

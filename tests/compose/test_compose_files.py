@@ -9,7 +9,8 @@ import subprocess
 
 import pytest
 
-from .files import COMPOSE_FILES, PROFILES, REPO, ROOT_COMPOSE, SWARM_STACK, TIERS, compose_config, tool
+from .files import (COMPOSE_FILES, COMPOSE_OVERRIDES, REPO, ROOT_COMPOSE, SWARM_STACK, TIERS, compose_command,
+                    compose_config, tool)
 
 # Service name -> image name, for the images this repository builds.
 OUR_IMAGES = {"yelb-ui": "yelb-ui", "yelb-appserver": "yelb-appserver", "yelb-db": "yelb-db",
@@ -28,10 +29,8 @@ def stack():
 
 @pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: str(p.relative_to(REPO)))
 def test_docker_compose_accepts_the_file(path):
-    command = [tool("docker-compose", "docker-compose"), "-f", str(path)]
-    for profile in PROFILES:
-        command += ["--profile", profile]
-    result = subprocess.run(command + ["config", "-q"], capture_output=True, text=True, timeout=60, cwd=REPO)
+    result = subprocess.run(compose_command(path) + ["config", "-q"], capture_output=True, text=True,
+                            timeout=60, cwd=REPO)
     assert result.returncode == 0, result.stderr
 
 
@@ -124,7 +123,7 @@ def test_profiles(root):
 
 def test_containers_are_locked_down(root):
     for name, service in root.items():
-        assert service["read_only"] is True, name
+        assert service["read_only"] is (name != "grafana"), name
         assert service["cap_drop"] == ["ALL"], name
         assert "no-new-privileges:true" in service["security_opt"], name
 
@@ -158,3 +157,16 @@ def test_swarm_stack_is_locked_down_too(stack):
         assert service["read_only"] is True, name
         assert service["cap_drop"] == ["ALL"], name
         assert "build" not in service and "depends_on" not in service, name
+
+
+def test_dev_override_serves_the_clone():
+    (dev,) = [path for path in COMPOSE_OVERRIDES if path.name == "docker-compose.dev.yml"]
+    services = compose_config(dev)["services"]
+    assert f"{REPO}/yelb-ui/public:/usr/share/yelb-ui:ro" in services["yelb-ui"]["volumes"]
+    assert services["yelb-appserver"]["environment"]["YELB_LOG_LEVEL"] == "debug"
+    # Everything else is the root file's: the override adds, it does not fork.
+    root = compose_config(ROOT_COMPOSE)["services"]
+    for name in root:
+        for key in ("image", "build", "read_only", "depends_on"):
+            assert services[name].get(key) == root[name].get(key), (name, key)
+    assert services["yelb-appserver"]["environment"]["YELB_FAULT_INJECTION"] == "false"
