@@ -25,6 +25,18 @@ test-deployments: ## render, validate and checkov the Kubernetes/Helm/Rancher fi
 	@scripts/bootstrap test
 	.venv/bin/pytest tests/deployments $(PYTEST_ARGS)
 
+test-stack: ## whole-stack scenarios (scale, roll, crash, outages, bad input, faults) + dashboard/alert checks
+	@scripts/bootstrap test
+	.venv/bin/pytest tests/stack tests/observability $(PYTEST_ARGS)
+
+bench-stack: ## benchmark the whole stack through the nginx front with 1 and 3 appserver replicas
+	@scripts/bootstrap test
+	.venv/bin/python bench/stack_bench.py
+
+stack-up: ## run the native stack (3 replicas, fault injection on) on http://127.0.0.1:8080 until Ctrl-C
+	@scripts/bootstrap test
+	.venv/bin/python -m tests.support.stack up --replicas 3
+
 render-k8s: ## regenerate deployments/kubernetes/yelb.yaml from the Kustomize base
 	kubectl kustomize deployments/kubernetes/base > deployments/kubernetes/yelb.yaml
 

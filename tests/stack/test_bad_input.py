@@ -17,6 +17,8 @@ from urllib.parse import quote, urlsplit
 import pytest
 import requests
 
+pytestmark = pytest.mark.stack
+
 SCHEMATHESIS_CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 

@@ -4,9 +4,12 @@ and every vote that was answered 200 is in PostgreSQL."""
 
 import time
 
+import pytest
 import requests
 
 from tests.stack.traffic import Traffic
+
+pytestmark = pytest.mark.stack
 
 CLIENTS = 8
 

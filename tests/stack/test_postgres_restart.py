@@ -5,11 +5,14 @@ again within 5 s, without restarting any appserver."""
 import json
 import time
 
+import pytest
 import requests
 
 from tests.stack.conftest import DEPENDENCY_TIMEOUT_S
 from tests.stack.traffic import Traffic
 from tests.support.services import wait_until
+
+pytestmark = pytest.mark.stack
 
 CLIENTS = 4
 OUTAGE_S = 4

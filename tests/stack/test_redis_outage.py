@@ -4,10 +4,13 @@ readiness says degraded; when Redis returns, page views resume without a restart
 import json
 import time
 
+import pytest
 import requests
 
 from tests.stack.traffic import Traffic
 from tests.support.services import wait_until
+
+pytestmark = pytest.mark.stack
 
 OUTAGE_S = 3
 

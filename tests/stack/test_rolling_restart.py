@@ -8,10 +8,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.support.services import wait_until
 
+pytestmark = pytest.mark.stack
+
 LOCUSTFILE = Path(__file__).parents[2] / "loadgen" / "locustfile.py"
-RUN_SECONDS = 25
+RUN_SECONDS = 30
 
 
 def run_audience(url: str, seconds: int, users: int = 20) -> subprocess.Popen:

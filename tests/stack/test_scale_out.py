@@ -2,7 +2,10 @@
 
 from collections import Counter
 
+import pytest
 import requests
+
+pytestmark = pytest.mark.stack
 
 REQUESTS = 300
 

@@ -19,10 +19,12 @@ prints the URLs and keeps the stack up until Ctrl-C. In Python:
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import signal
 import tempfile
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -154,11 +156,23 @@ class Stack:
         self.wait_in_rotation(index, timeout)
         return replica
 
-    def wait_in_rotation(self, index: int, timeout: float = 30) -> None:
-        """Wait until a request through the front is answered by replica `index`.
+    def front_fail_timeout(self) -> float:
+        """Seconds the front keeps a failed replica out of rotation (nginx's fail_timeout)."""
+        if len(self.replicas) == 1:
+            return 0.0  # nginx never takes its only server out of rotation
+        upstreams = (self.front.base_dir / "upstream.conf").read_text()
+        found = re.findall(r"fail_timeout=(\d+)s\b", upstreams)
+        return max(map(float, found), default=10.0)  # nginx's default is 10 s
 
-        nginx takes a replica that refused connections out of rotation for its
-        fail_timeout; this is how long the front needs to notice it is back."""
+    def wait_in_rotation(self, index: int, timeout: float = 30) -> None:
+        """Wait until the front routes to replica `index` again.
+
+        nginx's passive health checks take a replica that refused a connection out
+        of rotation for fail_timeout, and each nginx worker process keeps its own
+        view unless the upstream has a shared `zone`: one answer through the front
+        proves only one worker's view. So wait out fail_timeout from the moment the
+        replica was healthy, then see it answer through the front."""
+        time.sleep(self.front_fail_timeout())
         session = requests.Session()
         name = self.hostname(index)
 
