@@ -92,6 +92,8 @@ cleanup() {
 				docker-compose "${all_profiles[@]}" logs --no-color --tail 30
 			fi
 			docker-compose "${all_profiles[@]}" down --volumes --remove-orphans --timeout 10 >/dev/null 2>&1
+			# The kept data root holds built images for the next run, not this run's registry names.
+			docker image ls --format '{{.Repository}}:{{.Tag}}' | grep "^$push_registry/" | xargs -r docker rmi >/dev/null 2>&1
 			docker image prune --force >/dev/null 2>&1
 		fi
 	fi
@@ -240,7 +242,7 @@ for service in yelb-ui yelb-appserver redis-server yelb-db; do
 done
 
 step "load generator (profile loadgen), a few seconds"
-docker-compose --profile loadgen run --rm --no-deps loadgen \
+docker-compose --profile loadgen run -T --rm --no-deps loadgen \
 	--users 10 --spawn-rate 10 --run-time 8s --think-time 0.1-0.3 --only-summary >"$work/loadgen.log" 2>&1 &&
 	loadgen_status=0 || loadgen_status=$?
 # The summary is one flat JSON object; locust's own log may follow on the line.
