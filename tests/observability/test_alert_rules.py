@@ -41,3 +41,13 @@ def test_every_alert_says_how_bad_and_what_happened():
     for rule in alert_rules():
         assert rule["labels"]["severity"] in {"critical", "warning", "info"}, rule["alert"]
         assert rule["annotations"]["summary"] and rule["annotations"]["description"], rule["alert"]
+
+
+def test_prometheus_config_loads_these_rules_for_the_job_they_watch():
+    config_file = RULES_DIR / "prometheus.yml"
+    result = subprocess.run([promtool(), "check", "config", str(config_file)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    config = yaml.safe_load(config_file.read_text())
+    assert "alerts.yml" in config["rule_files"]
+    assert "yelb-appserver" in {job["job_name"] for job in config["scrape_configs"]}
