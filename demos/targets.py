@@ -22,6 +22,9 @@ from pathlib import Path
 
 import requests
 
+from tests.support.services import free_port
+from tests.support.stack import Stack
+
 ROOT = Path(__file__).resolve().parents[1]
 # The compose file of the demos adds the appserver settings the demos change
 # (options, revision, fault injection) to the root docker-compose.yml.
@@ -226,12 +229,25 @@ class NativeTarget(Target):
 
     def __init__(self, say, port: int = 8080, env: dict[str, str] | None = None):
         super().__init__(say)
-        from tests.support.stack import Stack  # only the native target needs the harness
-
         # Outages answer after 1 s instead of 2: the room sees the effect sooner.
         self.stack = Stack(NATIVE_SLOTS, env={"YELB_DEPENDENCY_TIMEOUT": "1", **(env or {})},
                            front_port=port or None)
+        self._separate_ports(keep_front=bool(port))
         self.url = self.stack.url
+
+    def _separate_ports(self, keep_front: bool) -> None:
+        """The stack picks each port on its own and may pick one twice; a replica on the
+        front's port would then answer in its place. Give every process a port of its own."""
+        front = self.stack.front_port
+        taken = {front} if keep_front else set()
+        for index, port in enumerate(self.stack.ports):
+            while port in taken:
+                port = free_port()
+            self.stack.ports[index] = port
+            taken.add(port)
+        while front in taken and not keep_front:
+            front = free_port()
+        self.stack.front_port = front
 
     def __enter__(self) -> "NativeTarget":
         self.say(f"starting PostgreSQL, Redis, {NATIVE_SLOTS} appservers and the nginx front on this machine…")
