@@ -123,6 +123,9 @@ class ComposeTarget(_Commands):
         self.replicas = 3
 
     def _compose_command(self) -> list[str]:
+        # COMPOSE picks the command, as for scripts/docker/deploy.sh (e.g. COMPOSE=docker-compose).
+        if os.environ.get("COMPOSE"):
+            return os.environ["COMPOSE"].split()
         if self.dry_run or not shutil.which("docker"):
             return ["docker", "compose"]
         probe = subprocess.run(["docker", "compose", "version"], capture_output=True, timeout=20)

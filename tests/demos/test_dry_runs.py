@@ -11,6 +11,7 @@ executable, and the registry overlay renders with every image from the registry.
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -30,8 +31,9 @@ APPSERVER_VARIABLES = {setting.name for setting in SETTINGS}
 
 
 def dry_run(demo: str, target: str, *extra: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key != "COMPOSE"}  # the default command
     return subprocess.run([sys.executable, "-m", f"demos.{demo}", "--target", target, "--dry-run", *extra],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
 
 def commands(output: str) -> list[tuple[dict[str, str], list[str]]]:
