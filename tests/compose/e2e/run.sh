@@ -221,17 +221,21 @@ http /api/chipotle >/dev/null
 http /api/chipotle >/dev/null
 check_equal "votes through the new and the original API are counted" "outback=0,bucadibeppo=0,ihop=3,chipotle=2" votes
 
-step "yelb-db recreated: votes live on the named volume"
-docker-compose up -d --no-deps --force-recreate yelb-db >/dev/null 2>&1
+step "yelb-db restarted, then recreated: votes live on the named volume"
 db_healthy() {
 	test "$(docker inspect --format '{{.State.Health.Status}}' "$(docker-compose ps -q yelb-db)")" = healthy
 }
-check "yelb-db is healthy again" wait_for 60 db_healthy
 votes_kept() { test "$(votes)" = "outback=0,bucadibeppo=0,ihop=3,chipotle=2"; }
+docker-compose restart yelb-db >/dev/null 2>&1
+check "yelb-db is healthy after a restart" wait_for 60 db_healthy
+wait_for 30 votes_kept || true
+check_equal "votes survive the restart" "outback=0,bucadibeppo=0,ihop=3,chipotle=2" votes
+docker-compose up -d --no-deps --force-recreate yelb-db >/dev/null 2>&1
+check "yelb-db is healthy in a new container" wait_for 60 db_healthy
 wait_for 30 votes_kept || true
 check_equal "votes survive the new yelb-db container" "outback=0,bucadibeppo=0,ihop=3,chipotle=2" votes
 vote_outback() { http /api/votes/outback POST | json 'j["value"]'; }
-check_equal "votes count again after the restart" 1 vote_outback
+check_equal "votes count again after both" 1 vote_outback
 
 step "hardening of the running containers"
 for service in yelb-ui yelb-appserver redis-server yelb-db; do
