@@ -5,8 +5,10 @@ Neither a Docker engine nor a Kubernetes cluster is part of the default test run
 engine). Here each demo is run with --dry-run and every command it would execute
 is checked against the repository: compose services, profiles and files exist,
 kubectl names workloads the Kustomize base really renders in namespace yelb,
-`set env` only sets variables the appserver reads, scripts exist and are
-executable, and the registry overlay renders with every image from the registry.
+`set env` only sets variables the appserver reads, kubectl itself accepts every
+command and flag (pointed at an address where nothing listens), scripts exist
+and are executable, and the registry overlay renders with every image from the
+registry.
 """
 
 from __future__ import annotations
@@ -65,6 +67,17 @@ def kubernetes_workloads() -> set[str]:
             if doc and doc["metadata"].get("namespace") == NAMESPACE}
 
 
+def kubectl_accepts(argv: list[str]) -> str | None:
+    """Run a kubectl command against an address where nothing listens: kubectl checks the
+    command and its flags first, so "connection refused" means it took the command as valid.
+    Returns kubectl's complaint otherwise."""
+    result = subprocess.run(["kubectl", "--server=https://127.0.0.1:1", "--token=demo", "--request-timeout=2s",
+                             *argv[1:]], env={**os.environ, "KUBECONFIG": os.devnull},
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    output = result.stdout + result.stderr
+    return None if "connection refused" in output else output.strip()[-300:]
+
+
 def check_script(word: str) -> None:
     script = ROOT / word
     assert script.is_file(), f"{word} does not exist"
@@ -118,6 +131,13 @@ def test_kubectl_commands_name_what_exists(demo, kubernetes_workloads):
         if argv[3:5] == ["set", "env"]:
             variables = {word.split("=")[0] for word in argv[6:]}
             assert variables <= APPSERVER_VARIABLES, variables
+        assert kubectl_accepts(argv) is None, argv
+
+
+def test_kubectl_check_rejects_a_wrong_flag(kubernetes_workloads):
+    assert kubectl_accepts(["kubectl", "-n", NAMESPACE, "get", "pods"]) is None
+    assert "unknown flag" in kubectl_accepts(["kubectl", "-n", NAMESPACE, "scale", "deployment/yelb-ui",
+                                              "--replicaz=3"])
 
 
 def test_registry_switch_refuses_to_run_natively():
@@ -137,6 +157,9 @@ def test_kubernetes_registry_overlay_takes_every_image_from_the_registry(tmp_pat
     result = dry_run("registry_switch", "kubernetes", "--registry", "harbor.example.com/yelb", "--tag", "2.0.0")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "kubectl apply -k" in result.stdout
+    for _, argv in commands(result.stdout):
+        if argv[0] == "kubectl" and "apply" not in argv:  # the overlay's folder is gone after the run
+            assert kubectl_accepts(argv) is None, argv
     registry_overlay("harbor.example.com/yelb", "2.0.0", tmp_path)
     rendered = subprocess.run(["kubectl", "kustomize", str(tmp_path)], capture_output=True, text=True,
                               check=True, timeout=60).stdout
