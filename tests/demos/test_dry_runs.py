@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from demos.targets import COMPOSE_OVERRIDE, NAMESPACE, registry_overlay
+from tests.docs.shell import kubectl_accepts
 from yelb_appserver.config import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,17 +66,6 @@ def kubernetes_workloads() -> set[str]:
                               capture_output=True, text=True, check=True, timeout=60).stdout
     return {f"{doc['kind'].lower()}/{doc['metadata']['name']}" for doc in yaml.safe_load_all(rendered)
             if doc and doc["metadata"].get("namespace") == NAMESPACE}
-
-
-def kubectl_accepts(argv: list[str]) -> str | None:
-    """Run a kubectl command against an address where nothing listens: kubectl checks the
-    command and its flags first, so "connection refused" means it took the command as valid.
-    Returns kubectl's complaint otherwise."""
-    result = subprocess.run(["kubectl", "--server=https://127.0.0.1:1", "--token=demo", "--request-timeout=2s",
-                             *argv[1:]], env={**os.environ, "KUBECONFIG": os.devnull},
-                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
-    output = result.stdout + result.stderr
-    return None if "connection refused" in output else output.strip()[-300:]
 
 
 def check_script(word: str) -> None:

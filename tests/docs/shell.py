@@ -2,8 +2,9 @@
 
 A command names a make target, a demo and its options, a Python module of
 this repository, or repository paths (scripts, deployment files, folders).
-`problems()` returns what does not exist; a command of another tool (kubectl,
-docker, curl, ...) is only checked for the repository paths it mentions.
+`problems()` returns what does not exist; a command of another tool (docker,
+curl, ...) is only checked for the repository paths it mentions, and
+`kubectl_accepts()` lets kubectl itself judge its commands, offline.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import contextlib
 import importlib
 import io
 import re
+import os
 import shlex
+import subprocess
 from pathlib import Path
 
 from tests.docs.markdown import ROOT
@@ -81,6 +84,18 @@ def demo_arguments_problem(module_name: str, assignments: dict[str, str]) -> str
     except SystemExit:
         return f"demos.{module_name} does not accept {' '.join(argv)!r}: {complaint.getvalue().strip().splitlines()[-1]}"
     return None
+
+
+def kubectl_accepts(argv: list[str], cwd: Path = ROOT) -> str | None:
+    """Run a kubectl command against an address where nothing listens: kubectl checks the
+    command and its flags first, so "connection refused" means it took the command as valid.
+    Returns kubectl's complaint otherwise."""
+    result = subprocess.run(["kubectl", "--server=https://127.0.0.1:1", "--token=demo", "--request-timeout=2s",
+                             *argv[1:]], env={**os.environ, "KUBECONFIG": os.devnull},
+                            cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    output = result.stdout + result.stderr
+    refused = "connection refused" in output or "connection to the server 127.0.0.1:1 was refused" in output
+    return None if refused else output.strip()[-300:]
 
 
 class Checker:

@@ -3,10 +3,12 @@ modules, scripts and files that exist in this repository."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from tests.docs.markdown import ROOT, doc_files, split
-from tests.docs.shell import SHELL_LANGUAGES, Checker, commands
+from tests.docs.shell import SHELL_LANGUAGES, Checker, commands, kubectl_accepts
 
 DOCS = doc_files()
 
@@ -22,6 +24,15 @@ def test_commands_name_what_exists(path, checker):
     problems = [f"line {block.line}: {problem}" for block in blocks if block.language in SHELL_LANGUAGES
                 for problem in checker.problems(block.text)]
     assert problems == []
+
+
+@pytest.mark.skipif(not shutil.which("kubectl"), reason="kubectl is not installed")
+def test_kubectl_accepts_every_kubectl_command_in_the_docs():
+    shown = [command for path in DOCS for block in split(path.read_text())[0]
+             if block.language in SHELL_LANGUAGES for command in commands(block.text) if command[0] == "kubectl"]
+    assert len(shown) >= 10
+    complaints = {" ".join(command): kubectl_accepts(command, cwd=ROOT) for command in shown}
+    assert {command: complaint for command, complaint in complaints.items() if complaint} == {}
 
 
 def test_the_docs_show_commands():
