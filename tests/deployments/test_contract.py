@@ -30,8 +30,6 @@ COMPOSE_KNOBS = {"registry": "YELB_REGISTRY", "tag": "YELB_TAG", "redis": "YELB_
 # Folders of compose-format files other engineers deliver: each file found
 # there is one more deployment held to the contract.
 COMPOSE_FOLDERS = {"compose": REPO / "deployments" / "compose", "swarm": REPO / "deployments" / "swarm"}
-# Folders still being delivered: their absence skips instead of failing.
-PENDING_FOLDERS = {"compose"}
 TIERS = ("yelb-ui", "yelb-appserver", "redis-server", "yelb-db")
 
 
@@ -81,8 +79,6 @@ def loaded(request) -> tuple[Deployment, Deployment]:
 
 @pytest.mark.parametrize("kind", sorted(COMPOSE_FOLDERS))
 def test_sibling_formats_are_present(kind):
-    if kind in PENDING_FOLDERS and not COMPOSE_FOLDERS[kind].exists():
-        pytest.skip(f"{COMPOSE_FOLDERS[kind].relative_to(REPO)} not delivered yet")
     found = [name for name in FORMATS if name.startswith(f"{kind}/")]
     assert found, f"no compose-format file with services in {COMPOSE_FOLDERS[kind].relative_to(REPO)}"
 
