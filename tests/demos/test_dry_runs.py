@@ -33,8 +33,10 @@ DEMOS = ["scale_out", "lose_cache", "lose_database", "rolling_update", "registry
 APPSERVER_VARIABLES = {setting.name for setting in SETTINGS}
 
 
-def dry_run(demo: str, target: str, *extra: str) -> subprocess.CompletedProcess:
+def dry_run(demo: str, target: str, *extra: str, compose: str | None = None) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key != "COMPOSE"}  # the default command
+    if compose:
+        env["COMPOSE"] = compose
     return subprocess.run([sys.executable, "-m", f"demos.{demo}", "--target", target, "--dry-run", *extra],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
@@ -103,6 +105,21 @@ def test_compose_commands_name_what_exists(demo, compose_file):
             elif not word.startswith("-") and word not in {"up", "stop", "start", "restart", "images"}:
                 assert word in services, f"{word} is not a service of docker-compose.yml"
         assert set(env) <= APPSERVER_VARIABLES | {"REGISTRY", "TAG"}, env
+
+
+@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose is not installed")
+@pytest.mark.parametrize("demo", [name for name in DEMOS if name != "rolling_update"])
+def test_docker_compose_v1_accepts_every_compose_command(demo):
+    # Pointed at an engine that does not exist, docker-compose checks the command line
+    # first and only then fails to reach the engine.
+    result = dry_run(demo, "compose", compose="docker-compose")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for env, argv in commands(result.stdout):
+        if argv[0] != "docker-compose":
+            continue
+        checked = subprocess.run(argv, cwd=ROOT, env={**os.environ, **env, "DOCKER_HOST": "unix:///nonexistent.sock"},
+                                 stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+        assert "Error while fetching server API version" in checked.stderr, (argv, checked.stderr[-500:])
 
 
 @pytest.mark.parametrize("demo", [name for name in DEMOS if name != "registry_switch"])
