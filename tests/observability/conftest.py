@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import requests
 import pytest
+import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.services import free_port
+from tests.support.services import AppServer, free_port
 
 
 @pytest.fixture(scope="module")
@@ -14,8 +14,6 @@ def exported_metrics(postgres, tmp_path_factory) -> dict[str, set[str]]:
     """Sample name -> label names, scraped from a running appserver after it has voted,
     counted a page view, failed to reach Redis (nothing listens on its port) and had a
     fault injected, so that labelled series of every kind exist."""
-    from tests.support.services import AppServer
-
     env = {**postgres.env("yelb_observability"), "REDIS_SERVER_ENDPOINT": "127.0.0.1",
            "REDIS_SERVER_PORT": str(free_port()), "YELB_DEPENDENCY_TIMEOUT": "0.5",
            "YELB_FAULT_INJECTION": "true"}

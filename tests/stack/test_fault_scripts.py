@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.stack import Stack
+
 pytestmark = pytest.mark.stack
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "faults" / "yelb-faults"
@@ -18,8 +20,6 @@ ROW = re.compile(r"^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)$", re.MULTILINE)
 
 @pytest.fixture(scope="module")
 def stack(postgres, redis_server, tmp_path_factory):
-    from tests.support.stack import Stack
-
     with Stack(3, base_dir=tmp_path_factory.mktemp("faults-stack"), postgres=postgres,
                redis=redis_server, env={"YELB_FAULT_INJECTION": "true"}) as running:
         yield running
