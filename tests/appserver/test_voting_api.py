@@ -54,3 +54,13 @@ def test_schema_is_created_on_a_stock_server_and_reused(postgres, database_name,
     # A second replica on the same database sees the same table and counts.
     other = appserver_factory(app_env)
     assert requests.get(f"{other.url}/api/ihop", timeout=5).json() == 2
+
+
+def test_votes_read_back_from_a_sql_ascii_database(postgres, database_name, appserver_factory, app_env):
+    """Older PostgreSQL images made databases in SQL_ASCII; names must still match."""
+    with postgres.connect("postgres") as conn:
+        conn.execute(f"CREATE DATABASE {database_name} ENCODING 'SQL_ASCII' "
+                     "LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+    server = appserver_factory(app_env)
+    requests.post(f"{server.url}/api/votes/ihop", timeout=5)
+    assert requests.get(f"{server.url}/api/getvotes", timeout=5).json()[2] == {"name": "ihop", "value": 1}

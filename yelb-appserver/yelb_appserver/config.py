@@ -168,4 +168,6 @@ class Config:
             tcp_user_timeout=int(self.dependency_timeout * 1000),
             keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=2,
             application_name="yelb-appserver",
+            # Names come back as text even from a database made with SQL_ASCII.
+            client_encoding="UTF8",
         )
