@@ -18,15 +18,16 @@ def _get(url: str, path: str) -> requests.Response:
     return requests.get(f"{url}{path}", timeout=TIMEOUT)
 
 
-def hostnames(url: str, samples: int = 30) -> Counter:
-    """Which appserver answered each of `samples` page refreshes (GET /api/getstats)."""
-    seen: Counter = Counter()
+def _answers(url: str, path: str, samples: int):
+    """`samples` GETs of `path` on one connection, as a page's refresh loop sends them."""
     with requests.Session() as session:
         for _ in range(samples):
-            response = session.get(f"{url}/api/getstats", timeout=TIMEOUT)
-            if response.ok:
-                seen[response.json()["hostname"]] += 1
-    return seen
+            yield session.get(f"{url}{path}", timeout=TIMEOUT)
+
+
+def hostnames(url: str, samples: int = 30) -> Counter:
+    """Which appserver answered each of `samples` page refreshes (GET /api/getstats)."""
+    return Counter(answer.json()["hostname"] for answer in _answers(url, "/api/getstats", samples) if answer.ok)
 
 
 def stats(url: str) -> dict:
@@ -57,25 +58,20 @@ def version(url: str) -> dict:
     return _get(url, "/api/version").json()
 
 
-
 def median_response_ms(url: str, samples: int = 30) -> dict[str, int]:
     """How long a page refresh takes (median, ms), by the appserver that answered it."""
     times: dict[str, list[float]] = {}
-    with requests.Session() as session:
-        for _ in range(samples):
-            response = session.get(f"{url}/api/getstats", timeout=TIMEOUT)
-            if response.ok:
-                times.setdefault(response.json()["hostname"], []).append(response.elapsed.total_seconds())
+    for answer in _answers(url, "/api/getstats", samples):
+        if answer.ok:
+            times.setdefault(answer.json()["hostname"], []).append(answer.elapsed.total_seconds())
     return {host: round(statistics.median(seconds) * 1000) for host, seconds in sorted(times.items())}
 
 
 def readiness_by_host(url: str, samples: int = 30) -> dict[str, set[str]]:
-    """The status line's states, by the appserver that answered /api/readyz."""
+    """The status line's states, by the appserver that answered /api/readyz (200 or 503)."""
     states: dict[str, set[str]] = {}
-    with requests.Session() as session:
-        for _ in range(samples):
-            answer = session.get(f"{url}/api/readyz", timeout=TIMEOUT).json()
-            states.setdefault(answer["hostname"], set()).add(answer["status"])
+    for answer in _answers(url, "/api/readyz", samples):
+        states.setdefault(answer.json()["hostname"], set()).add(answer.json()["status"])
     return states
 
 
