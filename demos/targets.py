@@ -22,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support.services import free_port
+from tests.support.services import free_port, port_open
 from tests.support.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -253,6 +253,11 @@ class NativeTarget(Target):
         self.stack.front_port = front
 
     def __enter__(self) -> "NativeTarget":
+        # Another process on the front's port would answer in the front's place.
+        if port_open(self.stack.front_port):
+            self.stack.stop()  # nothing runs yet; this removes its folders
+            raise TargetError(f"port {self.stack.front_port} is in use (another Yelb stack, `make stack-up`?): "
+                              "stop it, or pass --port")
         self.say(f"starting PostgreSQL, Redis, {NATIVE_SLOTS} appservers and the nginx front on this machine…")
         self.stack.start()
         self.say(self.stack.describe())

@@ -4,9 +4,11 @@ The harness picks each port separately and can pick one twice; a replica on the
 front's port answers in the front's place, and a demo then waits for a
 rotation that never comes."""
 
+import socket
+
 import pytest
 
-from demos.targets import NativeTarget
+from demos.targets import NativeTarget, TargetError
 
 
 @pytest.fixture
@@ -37,3 +39,13 @@ def test_a_chosen_front_port_stays_and_the_replicas_move(unstarted):
     target._separate_ports(keep_front=True)
     assert target.stack.front_port == 8080
     assert len({*target.stack.ports, 8080}) == 4
+
+
+def test_a_front_port_in_use_stops_the_demo_before_anything_starts():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        target = NativeTarget(lambda _: None, port=busy.getsockname()[1])
+        with pytest.raises(TargetError, match="is in use"):
+            target.__enter__()
+    assert not target.stack.base_dir.exists()
