@@ -1,8 +1,9 @@
-"""The native target gives the front and every replica a port of its own.
+"""The native target gives the front and every replica a port of its own, and
+refuses a front port that another process holds.
 
-The harness picks each port separately and can pick one twice; a replica on the
-front's port answers in the front's place, and a demo then waits for a
-rotation that never comes."""
+The harness picks each port separately and can pick one twice; a replica (or
+any other process) on the front's port answers in the front's place, and a demo
+then waits for a rotation that never comes."""
 
 import socket
 

@@ -104,6 +104,7 @@ def test_vote_sequence_parses_and_uses_real_routes(tmp_path):
     assert lines[0] == "sequenceDiagram"
     participants, requests = {}, []
     for line in lines[1:]:
+        assert ";" not in line and "#" not in line, f"Mermaid reads ';' as a line end and '#' as an entity: {line}"
         if participant := PARTICIPANT.match(line):
             participants[participant.group(1)] = participant.group(2)
         elif message := MESSAGE.match(line):
