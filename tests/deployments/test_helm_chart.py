@@ -11,7 +11,6 @@ import sys
 import helm_python as helm
 import jsonschema
 import pytest
-import requests
 import yaml
 
 from .renders import (CHART_DIR, HELM_VALUE_SETS, NAMESPACE, RELEASE, TEST_REGISTRY, TEST_TAG,
@@ -144,14 +143,14 @@ def vote_check_command() -> list[str]:
     return [sys.executable, "-c", command[2]]
 
 
-def test_helm_test_pod_passes_against_a_real_appserver(appserver_factory):
-    server = appserver_factory()  # gunicorn with its embedded SQLite vote store
+def test_helm_test_pod_passes_against_a_real_appserver(appserver_factory, postgres, redis_server, database_name):
+    # The in-cluster wiring: gunicorn, votes in PostgreSQL, page views in Redis.
+    server = appserver_factory({**postgres.env(database_name), **redis_server.env()})
     result = subprocess.run(vote_check_command(), env={"YELB_APPSERVER_URL": server.url},
                             capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 0, result.stderr
     assert "-> vote answered 1 -> 1" in result.stdout
-    votes = {v["name"]: v["value"] for v in requests.get(f"{server.url}/api/getvotes", timeout=5).json()}
-    assert votes["outback"] == 1
+    assert postgres.counts(database_name)["outback"] == 1
 
 
 def test_helm_test_pod_fails_when_the_appserver_is_unreachable():
