@@ -157,3 +157,12 @@ def test_helm_test_pod_fails_when_the_appserver_is_unreachable():
     result = subprocess.run(vote_check_command(), env={"YELB_APPSERVER_URL": "http://127.0.0.1:9"},
                             capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode != 0 and "Connection refused" in result.stderr
+
+
+def test_packaged_chart_carries_the_test_script_and_rancher_files(tmp_path):
+    archive = helm.package(CHART_DIR, destination=tmp_path)
+    with helm.Chart.load(archive) as packaged:
+        files = {f["name"] for f in packaged.files}
+        assert {"files/vote_check.py", "questions.yaml", "app-readme.md"} <= files
+        pod = yaml.safe_load(packaged.render({}, name=RELEASE, namespace=NAMESPACE)["yelb/templates/tests/test-vote.yaml"])
+    assert pod["spec"]["containers"][0]["command"][2] == (CHART_DIR / "files" / "vote_check.py").read_text()
