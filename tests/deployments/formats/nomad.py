@@ -72,11 +72,9 @@ def load(retarget: bool) -> Deployment:
                     env.update(template_vars)
                     lookups |= queried
             for service in task.get("service", []):
-                name = fill(service["name"])
+                name, port = fill(service["name"]), port_targets[fill(service["port"])]
                 tiers[name] = Tier(
-                    service=name, image=fill(config["image"]), env=env,
-                    ports={port_targets[fill(service["port"])]},
-                    listens={port_targets[fill(service["port"])]},
+                    service=name, image=fill(config["image"]), env=env, ports={port}, listens={port},
                     http_checks={fill(check["path"]) for check in service.get("check", [])
                                  if unquote(check.get("type")) == "http"})
     return Deployment(name="nomad", tiers=tiers, services=set(tiers), lookups=lookups,
