@@ -27,10 +27,22 @@ REDIS_SERVER = os.environ.get("YELB_TEST_REDIS_SERVER", "redis-server")
 PG_PASSWORD = "postgres_password"
 
 
+_ports_given: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nothing listens on now, and never one this process was given before.
+
+    The kernel may hand the same free port to two quick calls, and a server
+    started later (nginx after its appservers, say) would then collide.
+    """
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
 
 
 def wait_until(check, timeout: float, what: str, interval: float = 0.05):
