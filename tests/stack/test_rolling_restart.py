@@ -15,7 +15,7 @@ from tests.support.services import wait_until
 pytestmark = pytest.mark.stack
 
 LOCUSTFILE = Path(__file__).parents[2] / "loadgen" / "locustfile.py"
-# A roll takes about 3 x (stop + start + the front's fail_timeout of 5 s): 18-25 s here.
+# A roll takes about 3 x (stop + start + the front's fail_timeout of 2 s).
 RUN_SECONDS = 35
 
 

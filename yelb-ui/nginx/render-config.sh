@@ -81,15 +81,17 @@ if [ "$count" -eq 1 ]; then
     : > "$runtime_dir/upstream.conf"
 else
     # Several endpoints (names resolved once, at start): a group with passive health checks.
-    # A replica that fails once is skipped for 5 s, then tried again. No `keepalive` on
+    # A replica that fails once is skipped for 2 s, then tried again; the zone makes
+    # every nginx worker share that view of the replicas. No `keepalive` on
     # purpose: a vote sent on an idle pooled connection to a replica that just died counts
     # as "sent", so nginx may not retry it; a fresh connection is refused and safely retried.
     appserver=http://yelb_appservers
     needs_resolver=false
     {
         echo "upstream yelb_appservers {"
+        echo "    zone yelb_appservers 64k;"
         for server in $servers; do
-            echo "    server $server max_fails=1 fail_timeout=5s;"
+            echo "    server $server max_fails=1 fail_timeout=2s;"
         done
         echo "}"
     } > "$runtime_dir/upstream.conf"
