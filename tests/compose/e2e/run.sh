@@ -140,14 +140,13 @@ if [ "$("$downloader" -c 'import platform; print(platform.python_version())')" !
 	echo "e2e: $downloader is not Python $target_python like the test base image" >&2
 	exit 1
 fi
-locust_version=$(sed -n 's/^ARG LOCUST_VERSION=//p' "$root/loadgen/Dockerfile")
 wheel_key=$(cat "$root/yelb-appserver/requirements.txt" "$root/yelb-appserver/pyproject.toml" \
-	<(echo "$locust_version $target_python") | sha256sum | cut -c1-12)
+	"$root/loadgen/requirements.txt" <(echo "$target_python") | sha256sum | cut -c1-12)
 wheelhouse=$cache/wheels-$wheel_key
 if [ ! -d "$wheelhouse" ]; then
 	rm -rf "$wheelhouse.tmp"
 	"$downloader" -m pip download --quiet --disable-pip-version-check --dest "$wheelhouse.tmp" --only-binary=:all: \
-		-r "$root/yelb-appserver/requirements.txt" "locust==$locust_version" "setuptools>=68" wheel 2>&1 |
+		-r "$root/yelb-appserver/requirements.txt" -r "$root/loadgen/requirements.txt" "setuptools>=68" wheel 2>&1 |
 		grep -v "is ignored: it is neither a file nor a directory" || true
 	mv "$wheelhouse.tmp" "$wheelhouse"
 fi
