@@ -96,7 +96,7 @@ def test_results_and_page_views_refresh_by_themselves(appserver, open_page):
     requests.post(f"{appserver.url}/api/votes/outback", timeout=5).raise_for_status()
     requests.get(f"{appserver.url}/api/getstats", timeout=5).raise_for_status()
     expect(count_cell(page, "outback")).to_have_text("1")
-    expect(page.locator("#pageviews")).to_have_text(str(first_views + 1))
+    expect(page.locator("#pageviews")).to_have_text(f"{first_views + 1:,}")
     expect(page.locator("#host-tally .host-count")).to_have_text([re.compile(r"^appserver-1 ×\d+$")])
     assert int(page.locator("#host-tally .host-count").get_attribute("data-count")) >= 2
     # The page's own refreshes read the page views without counting more.
