@@ -28,7 +28,17 @@ class Block:
     line: int  # line number of the opening fence
 
 
+NOT_OURS = {".git", ".venv", ".venv-checkov", "node_modules", "artifacts"}
+
+
 def doc_files() -> list[Path]:
+    """Every Markdown file of the repository: links and commands are checked everywhere."""
+    return sorted(path for path in ROOT.rglob("*.md")
+                  if not NOT_OURS & set(path.relative_to(ROOT).parts))
+
+
+def learning_files() -> list[Path]:
+    """The docs and demos pages, which must all be reachable from their indexes."""
     return sorted(path for folder in DOC_FOLDERS for path in (ROOT / folder).rglob("*.md"))
 
 

@@ -1,4 +1,4 @@
-"""Every link in docs/ and demos/ resolves: relative files and folders exist, #anchors exist.
+"""Every link in the repository's Markdown resolves: relative files and folders exist, #anchors exist.
 
 External links are not fetched (the test run is offline); they are only
 allowed to be https.
@@ -11,7 +11,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.docs.markdown import ROOT, anchors, cell_count, doc_files, links, slug, split, tables
+from tests.docs.markdown import (ROOT, anchors, cell_count, doc_files, learning_files, links, slug,
+                                 split, tables)
 
 DOCS = doc_files()
 
@@ -64,13 +65,14 @@ def test_every_table_row_has_the_columns_of_its_header(path):
 
 
 def test_every_page_is_reachable_from_an_index():
+    pages = learning_files()
     linked = set()
-    for path in DOCS:
+    for path in pages:
         for _, target in links(path.read_text()):
             file_part = target.partition("#")[0]
             if file_part and not target.startswith(("http://", "https://")):
                 linked.add((path.parent / file_part).resolve())
-    orphans = [path.relative_to(ROOT).as_posix() for path in DOCS
+    orphans = [path.relative_to(ROOT).as_posix() for path in pages
                if path.name != "README.md" and path.resolve() not in linked]
     assert orphans == []
 
