@@ -1,4 +1,4 @@
-"""Every shell command in docs/ and demos/ names make targets, demos, options,
+"""Every shell command in the repository's Markdown names make targets, demos, options,
 modules, scripts and files that exist in this repository."""
 
 from __future__ import annotations
