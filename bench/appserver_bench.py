@@ -1,9 +1,10 @@
 """Benchmark the appserver under gunicorn against real PostgreSQL and Redis.
 
 Starts throwaway PostgreSQL and Redis servers and one appserver (the
-`yelb-appserver` command, default workers), then measures three routes with
+`yelb-appserver` command, default workers), then measures the routes with
 wrk at 50 connections on 127.0.0.1 and prints requests/s, p50 and p99, and the
-appserver's memory (resident set of the master and its workers).
+appserver's memory (resident set of the master and its workers). /healthz
+touches no store: its row is what gunicorn and Flask cost on their own here.
 
     .venv/bin/python bench/appserver_bench.py [--seconds 10] [--connections 50]
 """
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.services import AppServer, PostgresServer, RedisServer  # noqa: E402
 
 ROUTES = [
+    ("healthz (no store: the floor)", "GET", "/healthz"),
     ("getvotes", "GET", "/api/getvotes"),
     ("getstats", "GET", "/api/getstats"),
     ("vote (POST /api/votes/ihop)", "POST", "/api/votes/ihop"),
@@ -102,7 +104,7 @@ def main() -> None:
               f"-d{args.seconds}s on 127.0.0.1 (same machine)")
         print(f"{'route':<30} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}")
         for name, method, path in ROUTES:
-            wrk(app.url + path, method, 2, args.connections, args.threads)  # warm-up
+            wrk(app.url + path, method, 4, args.connections, args.threads)  # warm-up: pools grow
             result = wrk(app.url + path, method, args.seconds, args.connections, args.threads)
             print(f"{name:<30} {result['rps']:>9.0f} {result['p50']:>8.2f} {result['p99']:>8.2f} "
                   f"{result['requests']:>9} {result['errors']:>7}")

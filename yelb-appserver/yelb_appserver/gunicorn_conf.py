@@ -11,6 +11,7 @@ import math
 import logging
 import os
 
+from gunicorn import glogging
 from prometheus_client import multiprocess
 
 from .config import Config
@@ -27,26 +28,35 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = math.ceil(_config.graceful_timeout + _config.shutdown_delay)
 keepalive = 5
+# Workers prove they are alive by touching a file many times a second: keep it
+# in memory (gunicorn's advice for containers), and off a read-only root.
+worker_tmp_dir = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 # gunicorn's runtime control socket is not needed, and would want a writable $HOME.
 control_socket_disable = True
-# Our own JSON request log replaces gunicorn's access log.
-accesslog = None
 errorlog = "-"
 # Caps for malformed or abusive requests: gunicorn answers 400 before Flask sees them.
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": JsonFormatter}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json",
-                             "stream": "ext://sys.stderr"}},
-    "loggers": {
-        "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
-        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
-    },
-}
+
+
+class JsonLogger(glogging.Logger):
+    """gunicorn's own messages as JSON lines, like the app's; no access log.
+
+    The app already logs one JSON line per request (request_log.py), so
+    gunicorn's access log would only repeat it, at a cost on every request.
+    """
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(JsonFormatter())
+
+    def access(self, resp, req, environ, request_time):
+        pass
+
+
+logger_class = JsonLogger
 
 
 def on_starting(server):
