@@ -181,3 +181,22 @@ def test_configured_options_and_missing_redis(appserver_factory, postgres, datab
     expect(page.locator("#alert")).to_be_hidden()
     assert problems.errors == []
 
+
+
+def test_status_line_names_injected_faults(appserver_factory, yelb_env, open_page):
+    env = {**yelb_env, "YELB_FAULT_INJECTION": "true", "YELB_FAULTS": '{"db_latency_ms": 20}'}
+    appserver = appserver_factory(env, hostname="appserver-9")
+    page, problems = open_page(page_url(appserver.url))
+    status = page.locator("#dependencies")
+    expect(status).to_contain_text("faults on appserver-9: +20 ms per database call")
+    expect(status).to_have_attribute("data-state", "warn")
+
+    requests.put(f"{appserver.url}/api/faults", json={"readiness_fail": True}, timeout=5)
+    expect(status).to_contain_text("readiness fails")
+    expect(status).to_have_attribute("data-state", "down")
+
+    requests.delete(f"{appserver.url}/api/faults", timeout=5)
+    expect(status).not_to_contain_text("faults on")
+    expect(status).to_have_attribute("data-state", "ok")
+    # Chromium logs the 503 of /api/readyz while readiness fails; nothing else.
+    assert all("status of 503" in error for error in problems.errors), problems.errors
