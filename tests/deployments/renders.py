@@ -26,7 +26,7 @@ TEST_TAG = "9.9.9"
 HELM_VALUE_SETS: dict[str, dict] = {
     "defaults": {},
     "scale-out-ingress-tls": {
-        "appserver": {"replicas": 3},
+        "appserver": {"replicas": 3, "options": "kubernetes=Kubernetes|Pods everywhere,nomad=Nomad"},
         "autoscaling": {"enabled": True, "minReplicas": 3, "maxReplicas": 8},
         "podDisruptionBudget": {"enabled": True, "minAvailable": 2},
         "ingress": {"enabled": True, "className": "nginx", "host": "yelb.example.test",

@@ -56,6 +56,7 @@ def test_value_sets_satisfy_the_schema(chart, value_set):
     ({"ui": {"service": {"type": "NodePort", "nodePort": 80}}}, "/ui/service/nodePort"),
     ({"autoscaling": {"targetCPUUtilizationPercentage": 150}}, "/autoscaling/targetCPUUtilizationPercentage"),
     ({"replicaCount": 3}, "additional properties 'replicaCount' not allowed"),
+    ({"appserver": {"options": "Kubernetes,nomad"}}, "/appserver/options"),
     ({"image": {"pullPolicy": "IfNotPresent"}}, "/image/pullPolicy': value must be 'Always'"),
 ])
 def test_schema_rejects_bad_values_naming_the_key(chart, values, message):
@@ -166,3 +167,18 @@ def test_packaged_chart_carries_the_test_script_and_rancher_files(tmp_path):
         assert {"files/vote_check.py", "questions.yaml", "app-readme.md"} <= files
         pod = yaml.safe_load(packaged.render({}, name=RELEASE, namespace=NAMESPACE)["yelb/templates/tests/test-vote.yaml"])
     assert pod["spec"]["containers"][0]["command"][2] == (CHART_DIR / "files" / "vote_check.py").read_text()
+
+
+def test_options_reach_the_appserver_only_when_set():
+    from yelb_appserver.config import Config
+
+    def appserver_env(value_set):
+        (deployment,) = [doc for doc in helm_docs(value_set) if doc["kind"] == "Deployment"
+                         and doc["metadata"]["name"].endswith("yelb-appserver")]
+        return {item["name"]: item.get("value") for item in
+                deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+    assert "YELB_OPTIONS" not in appserver_env("defaults")
+    options = appserver_env("scale-out-ingress-tls")["YELB_OPTIONS"]
+    assert [option.name for option in Config.from_env({"YELB_OPTIONS": options}).options] == [
+        "kubernetes", "nomad"]
