@@ -146,7 +146,7 @@ wheelhouse=$cache/wheels-$wheel_key
 if [ ! -d "$wheelhouse" ]; then
 	rm -rf "$wheelhouse.tmp"
 	"$downloader" -m pip download --quiet --disable-pip-version-check --dest "$wheelhouse.tmp" --only-binary=:all: \
-		-r "$root/yelb-appserver/requirements.txt" -r "$root/loadgen/requirements.txt" "setuptools>=68" wheel 2>&1 |
+		-r "$root/yelb-appserver/requirements.txt" -r "$root/loadgen/requirements.txt" "setuptools>=77" wheel 2>&1 |
 		grep -v "is ignored: it is neither a file nor a directory" || true
 	mv "$wheelhouse.tmp" "$wheelhouse"
 fi
