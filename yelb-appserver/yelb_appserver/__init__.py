@@ -14,7 +14,7 @@ blueprint per concern:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .config import Config, ConfigError
@@ -43,7 +43,10 @@ class Yelb:
     faults: "FaultState"
     version: dict
     metrics_registry: object = None
-    options: tuple[Option, ...] = field(default=())
+
+    @property
+    def options(self) -> tuple[Option, ...]:
+        return self.config.options
 
     @property
     def option_names(self) -> list[str]:
@@ -68,7 +71,7 @@ def create_app(config: Config | None = None) -> "Flask":
         raise ConfigError(f"YELB_SQLITE_PATH: cannot open {config.sqlite_path!r}: {exc}") from None
     described = version.describe(config.git_revision)
     yelb = Yelb(config=config, votes=votes, pageviews=pageviews, faults=fault_state,
-                version=described, options=config.options)
+                version=described)
     yelb.metrics_registry = metrics.build_registry(metrics.ReplicaCollector(described, fault_state))
 
     app = Flask(__name__)
@@ -86,7 +89,7 @@ def create_app(config: Config | None = None) -> "Flask":
             if MAX_BODY_BYTES < length <= DRAIN_BODY_BYTES:
                 request.environ["wsgi.input"].read(length)
             request.get_data(cache=True)  # enforces MAX_CONTENT_LENGTH (413)
-        if request.path.startswith("/api/") and request.path != "/api/faults":
+        if fault_state.enabled and request.path.startswith("/api/") and request.path != "/api/faults":
             fault_state.before_api_request()
 
     for blueprint in (api.blueprint, health.blueprint, metrics.blueprint, version.blueprint,

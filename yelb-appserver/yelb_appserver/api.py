@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import socket
 
-from flask import Blueprint, Response, abort, current_app, jsonify
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from . import metrics
 from .dependencies import DependencyError
@@ -105,8 +105,6 @@ def vote(option: str):
 
 @blueprint.after_app_request
 def add_cors_headers(response: Response) -> Response:
-    from flask import request
-
     if request.path.startswith("/api/"):
         response.headers.update(CORS_HEADERS)
     return response

@@ -24,6 +24,9 @@ FAULTS = {
     "db_latency_ms": int,
     "redis_latency_ms": int,
 }
+# Which latency fault applies to which store.
+DEPENDENCY_LATENCY_FAULT = {"postgresql": "db_latency_ms", "sqlite": "db_latency_ms",
+                            "redis": "redis_latency_ms"}
 NO_FAULTS = {"readiness_fail": False, "latency_ms": 0, "error_rate": 0.0,
              "db_latency_ms": 0, "redis_latency_ms": 0}
 MAX_LATENCY_MS = 60_000
@@ -107,9 +110,9 @@ class FaultState:
         return self.set(dict(NO_FAULTS))
 
     def latency(self, dependency: str) -> float:
-        key = {"postgresql": "db_latency_ms", "sqlite": "db_latency_ms",
-               "redis": "redis_latency_ms"}[dependency]
-        return self.current()[key] / 1000 if self.enabled else 0.0
+        if not self.enabled:
+            return 0.0
+        return self.current()[DEPENDENCY_LATENCY_FAULT[dependency]] / 1000
 
     def before_api_request(self) -> None:
         """Apply request latency and the error rate to an /api request."""
