@@ -22,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support.services import free_port, port_open
+from tests.support.services import port_open
 from tests.support.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -235,22 +235,7 @@ class NativeTarget(Target):
         # Outages answer after 1 s instead of 2: the room sees the effect sooner.
         self.stack = Stack(NATIVE_SLOTS, env={"YELB_DEPENDENCY_TIMEOUT": "1", **(env or {})},
                            front_port=port or None)
-        self._separate_ports(keep_front=bool(port))
         self.url = self.stack.url
-
-    def _separate_ports(self, keep_front: bool) -> None:
-        """The stack picks each port on its own and may pick one twice; a replica on the
-        front's port would then answer in its place. Give every process a port of its own."""
-        front = self.stack.front_port
-        taken = {front} if keep_front else set()
-        for index, port in enumerate(self.stack.ports):
-            while port in taken:
-                port = free_port()
-            self.stack.ports[index] = port
-            taken.add(port)
-        while front in taken and not keep_front:
-            front = free_port()
-        self.stack.front_port = front
 
     def __enter__(self) -> "NativeTarget":
         # Another process on the front's port would answer in the front's place.

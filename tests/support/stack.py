@@ -34,15 +34,6 @@ from tests.support.nginx import NginxFront
 from tests.support.services import AppServer, PostgresServer, RedisServer, free_port, wait_until
 
 
-def _unused_port(taken: set) -> int:
-    """A free port not in `taken`, which it is then added to."""
-    port = free_port()
-    while port in taken:
-        port = free_port()
-    taken.add(port)
-    return port
-
-
 class Stack:
     """PostgreSQL + Redis + `replicas` appservers + the nginx front.
 
@@ -68,12 +59,11 @@ class Stack:
         self.database = f"yelb_{uuid.uuid4().hex[:12]}"
         self.workers = workers
         self.extra_env = dict(env or {})
-        # free_port() may hand out the same port twice; every process needs its own.
-        taken = {self.postgres.port, self.redis.port, front_port}
-        self.ports = [_unused_port(taken) for _ in range(replicas)]
+        # free_port() never hands out a port twice, so every process has its own.
+        self.ports = [free_port() for _ in range(replicas)]
         self.replicas: list[AppServer | None] = [None] * replicas
         self._generations = [0] * replicas
-        self.front_port = front_port or _unused_port(taken)
+        self.front_port = front_port or free_port()
         self.front: NginxFront | None = None
 
     # -- life cycle -----------------------------------------------------------------------
