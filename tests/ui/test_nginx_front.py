@@ -43,6 +43,7 @@ def front(replicas, tmp_path):
     ("YELB_APPSERVER_ENDPOINT", "http://yelb-appserver:70000"),
     ("YELB_APPSERVER_ENDPOINT", "http://a:1,,http://b:2"),
     ("YELB_UI_PORT", "80a"),
+    ("YELB_UI_LEGACY_PORT", "eighty"),
     ("YELB_UI_REFRESH_SECONDS", "0"),
     ("YELB_UI_STATIC_DIR", "/nonexistent"),
     ("YELB_UI_RUNTIME_DIR", "relative/dir"),
@@ -161,9 +162,11 @@ def test_container_entrypoint_runs_as_an_unprivileged_user(appserver_factory, ye
         command = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
                    "--clear-groups", *command]
     port = free_port()
+    # As the image sets it: port 80 too, where an unprivileged user may bind it.
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "YELB_APPSERVER_ENDPOINT": appserver.url,
-           "YELB_UI_PORT": str(port), "YELB_UI_STATIC_DIR": str(PUBLIC_DIR),
+           "YELB_UI_PORT": str(port), "YELB_UI_LEGACY_PORT": "80", "YELB_UI_STATIC_DIR": str(PUBLIC_DIR),
            "YELB_UI_RUNTIME_DIR": str(runtime_dir), "YELB_UI_REFRESH_SECONDS": "3"}
+    may_bind_80 = int(Path("/proc/sys/net/ipv4/ip_unprivileged_port_start").read_text()) <= 80
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -179,7 +182,25 @@ def test_container_entrypoint_runs_as_an_unprivileged_user(appserver_factory, ye
         os.killpg(process.pid, signal.SIGQUIT)
         process.wait(10)
         shutil.rmtree(runtime_dir, ignore_errors=True)
-    assert process.returncode == 0, process.stderr.read()
+    errors = process.stderr.read().decode()
+    assert process.returncode == 0, errors
+    if not may_bind_80:
+        assert "not listening on YELB_UI_LEGACY_PORT 80" in errors
+
+
+def test_legacy_port_serves_the_same_front(appserver_factory, yelb_env):
+    """The original Yelb UI listened on 80 and its deployment files point there: the front
+    answers on YELB_UI_LEGACY_PORT too (a free high port here, so no privilege is needed)."""
+    appserver = appserver_factory(yelb_env, hostname="appserver-1")
+    front = NginxFront(appserver.url)
+    legacy_port = free_port()
+    front.settings["YELB_UI_LEGACY_PORT"] = str(legacy_port)
+    try:
+        front.start()
+        for port in (front.port, legacy_port):
+            assert requests.get(f"http://127.0.0.1:{port}/api/hostname", timeout=5).text == "appserver-1"
+    finally:
+        front.destroy()
 
 
 def child_pids(pid: int) -> list[int]:

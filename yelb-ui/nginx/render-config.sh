@@ -6,6 +6,8 @@
 #   YELB_APPSERVER_ENDPOINT  http://host:port of the appserver (default http://yelb-appserver:4567);
 #                            a comma-separated list makes an upstream group of replicas
 #   YELB_UI_PORT             port nginx listens on (default 8080)
+#   YELB_UI_LEGACY_PORT      also listen on this port when this user may bind it (empty: no; the
+#                            image sets 80, the original Yelb UI's port, which its deployment files use)
 #   YELB_UI_STATIC_DIR       the page's files, yelb-ui/public (default /usr/share/yelb-ui)
 #   YELB_UI_RUNTIME_DIR      the one writable directory (default /tmp/yelb-ui)
 #   YELB_UI_REFRESH_SECONDS  how often the page refreshes, 1-300 (default 5)
@@ -15,6 +17,7 @@ set -euf # -f: no file name globbing, values are split on commas and spaces only
 here=$(cd "$(dirname "$0")" && pwd)
 endpoints=${YELB_APPSERVER_ENDPOINT:-http://yelb-appserver:4567}
 port=${YELB_UI_PORT:-8080}
+legacy_port=${YELB_UI_LEGACY_PORT:-}
 static_dir=${YELB_UI_STATIC_DIR:-/usr/share/yelb-ui}
 runtime_dir=${YELB_UI_RUNTIME_DIR:-/tmp/yelb-ui}
 refresh=${YELB_UI_REFRESH_SECONDS:-5}
@@ -32,6 +35,8 @@ in_range() {
 }
 
 in_range "$port" 1 65535 || fail "YELB_UI_PORT must be a port number from 1 to 65535, got '$port'"
+[ -z "$legacy_port" ] || in_range "$legacy_port" 1 65535 ||
+    fail "YELB_UI_LEGACY_PORT must be empty or a port number from 1 to 65535, got '$legacy_port'"
 in_range "$refresh" 1 300 || fail "YELB_UI_REFRESH_SECONDS must be whole seconds from 1 to 300, got '$refresh'"
 # Both paths are pasted into nginx.conf, so they may hold only plain path characters.
 for setting in "YELB_UI_STATIC_DIR=$static_dir" "YELB_UI_RUNTIME_DIR=$runtime_dir"; do
@@ -108,11 +113,24 @@ elif [ "$needs_resolver" = true ]; then
     fail "YELB_RESOLVER must name a DNS server: /etc/resolv.conf has no nameserver to resolve '$endpoints'"
 fi
 
+# The legacy port is a courtesy: a non-root user may bind it only where the kernel allows
+# (Docker lowers ip_unprivileged_port_start to 0; Kubernetes usually doesn't), and the front
+# must start either way.
+listen="listen $port;"
+if [ -n "$legacy_port" ] && [ "$legacy_port" != "$port" ]; then
+    unprivileged_from=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
+    if [ "$(id -u)" -eq 0 ] || [ "$legacy_port" -ge "$unprivileged_from" ]; then
+        listen="$listen listen $legacy_port;"
+    else
+        echo "yelb-ui: not listening on YELB_UI_LEGACY_PORT $legacy_port: this user may bind ports from $unprivileged_from only; serving on $port" >&2
+    fi
+fi
+
 printf '{\n  "refreshSeconds": %s\n}\n' "$refresh" > "$runtime_dir/public/config.json"
 
 sed -e "s#@RUNTIME_DIR@#$runtime_dir#g" \
     -e "s#@STATIC_DIR@#$static_dir#g" \
-    -e "s#@PORT@#$port#g" \
+    -e "s#@LISTEN@#$listen#g" \
     -e "s#@APPSERVER@#$appserver#g" \
     -e "s#@RESOLVER_LINE@#$resolver_line#g" \
     "$here/nginx.conf.template" > "$runtime_dir/nginx.conf"

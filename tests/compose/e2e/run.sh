@@ -243,6 +243,10 @@ for service in yelb-ui yelb-appserver redis-server yelb-db; do
 		test "$(docker inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$container")" = true
 	check "$service runs as a non-root user" test "$(docker exec "$container" id -u)" != 0
 done
+# The original Yelb deployment files send traffic to the UI's port 80.
+ui_container=$(docker-compose ps -q yelb-ui | sed -n 1p)
+check "the UI, non-root, also answers on the original's port 80" \
+	docker exec "$ui_container" curl -fsS -o /dev/null http://127.0.0.1:80/healthz
 
 step "load generator (profile loadgen), a few seconds"
 docker-compose --profile loadgen run -T --rm --no-deps loadgen \
