@@ -58,6 +58,9 @@ def test_postgres_stopped_gives_503_then_recovers_by_itself(appserver_factory, o
     server = appserver_factory({**own_postgres.env(), **redis_server.env(),
                                 "YELB_DEPENDENCY_TIMEOUT": "1"})
     url = server.url
+    # As an orchestrator would: no traffic before ready (creating the database on this
+    # brand-new server can take longer than the 1 s timeout on a loaded machine).
+    wait_until(lambda: requests.get(f"{url}/readyz", timeout=5).status_code == 200, 10, "readiness")
     assert requests.get(f"{url}/api/outback", timeout=5).json() == 1
 
     own_postgres.stop()

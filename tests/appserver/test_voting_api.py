@@ -1,5 +1,8 @@
 """The newer voting routes and configurable options."""
 
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 import requests
 
 
@@ -64,3 +67,43 @@ def test_votes_read_back_from_a_sql_ascii_database(postgres, database_name, apps
     server = appserver_factory(app_env)
     requests.post(f"{server.url}/api/votes/ihop", timeout=5)
     assert requests.get(f"{server.url}/api/getvotes", timeout=5).json()[2] == {"name": "ihop", "value": 1}
+
+
+@pytest.mark.parametrize("send", [
+    lambda api, key: api.post("/api/votes/ihop", headers={"Idempotency-Key": key}),
+    lambda api, key: api.get("/api/ihop", headers={"Idempotency-Key": key}),
+], ids=["POST", "original GET"])
+def test_a_repeated_idempotency_key_counts_once(api, postgres, database_name, send):
+    first = send(api, "vote-1")
+    again = send(api, "vote-1")
+    other = send(api, "vote-2")
+    assert [r.status_code for r in (first, again, other)] == [200, 200, 200]
+    assert api.counts()["ihop"] == 2
+    assert postgres.counts(database_name)["ihop"] == 2
+    # The repeat answers what the first answer said (the count it left).
+    assert again.text == first.text
+
+
+def test_concurrent_retries_with_one_key_count_once(api, postgres, database_name):
+    with ThreadPoolExecutor(20) as pool:
+        statuses = list(pool.map(lambda _: api.post(
+            "/api/votes/chipotle", headers={"Idempotency-Key": "same-click"}).status_code, range(60)))
+    assert statuses == [200] * 60
+    assert postgres.counts(database_name)["chipotle"] == 1
+
+
+@pytest.mark.parametrize("key", ["", "x" * 129, "has space", "non-ascii-é"])
+def test_a_malformed_idempotency_key_is_400_and_counts_nothing(api, key):
+    response = api.post("/api/votes/ihop", headers={"Idempotency-Key": key.encode()})
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["error"]
+    assert api.counts()["ihop"] == 0
+
+
+def test_embedded_store_honours_idempotency_keys(appserver_factory):
+    server = appserver_factory({})
+    for _ in range(3):
+        answer = requests.post(f"{server.url}/api/votes/outback", headers={"Idempotency-Key": "k"},
+                               timeout=5)
+        assert answer.json() == {"name": "outback", "value": 1}
+    assert requests.post(f"{server.url}/api/votes/outback", timeout=5).json()["value"] == 2

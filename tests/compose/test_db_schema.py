@@ -9,16 +9,17 @@ import uuid
 import pytest
 from yelb_appserver.options import DEFAULT_OPTIONS
 from yelb_appserver.stores import seed_rows
-from yelb_appserver.stores.postgres import CREATE_TABLE, SEED_OPTION
+from yelb_appserver.stores.postgres import CREATE_KEYS_TABLE, CREATE_TABLE, SEED_OPTION
 
 from .files import REPO
 
 INIT_SQL = sorted((REPO / "yelb-db" / "init").glob("*.sql"))
-COLUMNS = ("SELECT column_name, data_type, character_maximum_length, is_nullable "
-           "FROM information_schema.columns WHERE table_name = 'restaurants' ORDER BY ordinal_position")
+TABLES = ("restaurants", "vote_keys")
+COLUMNS = ("SELECT column_name, data_type, character_maximum_length, is_nullable, column_default "
+           "FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position")
 PRIMARY_KEY = ("SELECT a.attname FROM pg_index i JOIN pg_attribute a "
                "ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
-               "WHERE i.indrelid = 'restaurants'::regclass AND i.indisprimary")
+               "WHERE i.indrelid = %s::regclass AND i.indisprimary")
 
 
 @pytest.fixture
@@ -41,12 +42,13 @@ def run_init_scripts(postgres, database):
 def appserver_schema_step(postgres, database):
     with postgres.connect(database) as conn:
         conn.execute(CREATE_TABLE)
+        conn.execute(CREATE_KEYS_TABLE)
         conn.cursor().executemany(SEED_OPTION, seed_rows(DEFAULT_OPTIONS))
 
 
-def shape(postgres, database):
+def shape(postgres, database, table="restaurants"):
     with postgres.connect(database) as conn:
-        return conn.execute(COLUMNS).fetchall(), conn.execute(PRIMARY_KEY).fetchall()
+        return conn.execute(COLUMNS, (table,)).fetchall(), conn.execute(PRIMARY_KEY, (table,)).fetchall()
 
 
 def test_init_sql_is_shipped():
@@ -59,14 +61,15 @@ def test_seeds_the_original_four_options_at_zero(postgres, fresh_database):
     assert {option.name for option in DEFAULT_OPTIONS} == set(postgres.counts(fresh_database))
 
 
-def test_same_table_as_the_appserver_creates(postgres, fresh_database):
+def test_same_tables_as_the_appserver_creates(postgres, fresh_database):
     run_init_scripts(postgres, fresh_database)
-    from_image = shape(postgres, fresh_database)
+    from_image = {table: shape(postgres, fresh_database, table) for table in TABLES}
     with postgres.connect(fresh_database) as conn:
-        conn.execute("DROP TABLE restaurants")
+        conn.execute("DROP TABLE restaurants, vote_keys")
     appserver_schema_step(postgres, fresh_database)
-    assert shape(postgres, fresh_database) == from_image
-    assert from_image[1] == [("name",)]
+    assert {table: shape(postgres, fresh_database, table) for table in TABLES} == from_image
+    assert from_image["restaurants"][1] == [("name",)]
+    assert from_image["vote_keys"][1] == [("key",)]
 
 
 def test_appserver_on_top_of_the_image_keeps_every_count(postgres, fresh_database):

@@ -98,8 +98,7 @@ def test_requests_round_robin_and_votes_survive_a_dead_replica(front, replicas, 
     assert hosts == {"appserver-1", "appserver-2"}
 
     replicas[1].kill()
-    # Once its port is closed (a request racing the kill would be a vote lost mid-flight,
-    # which nginx reports as 502 rather than risk counting it twice).
+    # Once its port is closed (a request racing the kill may get a 502 when every try fails).
     wait_until(lambda: not port_open(replicas[1].port), 10, "the killed replica's port to close")
     answers = [requests.post(f"{front.url}/api/votes/ihop", timeout=10) for _ in range(10)]
     assert [answer.status_code for answer in answers] == [200] * 10
@@ -107,6 +106,19 @@ def test_requests_round_robin_and_votes_survive_a_dead_replica(front, replicas, 
     assert [answer.json()["value"] for answer in answers] == list(range(1, 11))
     assert postgres.counts(database_name)["ihop"] == 10
     assert {requests.get(f"{front.url}/api/hostname", timeout=5).text for _ in range(4)} == {"appserver-1"}
+
+
+def test_votes_through_the_front_count_once_per_idempotency_key(front, replicas, postgres,
+                                                                database_name):
+    """A client's own key passes through nginx to whichever replica answers."""
+    answers = [requests.post(f"{front.url}/api/votes/outback", timeout=5,
+                             headers={"Idempotency-Key": "tap-7"}) for _ in range(4)]
+    assert [answer.json() for answer in answers] == [{"name": "outback", "value": 1}] * 4
+    assert len({answer.headers["X-Request-ID"] for answer in answers}) == 4
+    # Without a key of its own, each request gets nginx's (a new one per request).
+    assert requests.post(f"{front.url}/api/votes/outback", timeout=5).json()["value"] == 2
+    assert requests.post(f"{front.url}/api/votes/outback", timeout=5).json()["value"] == 3
+    assert postgres.counts(database_name)["outback"] == 3
 
 
 def test_no_live_appserver_gives_a_json_502(front, replicas):

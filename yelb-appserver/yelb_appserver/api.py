@@ -3,12 +3,14 @@
 Original (all GET, kept for drop-in compatibility): /api/getvotes,
 /api/getstats, /api/pageviews, /api/hostname, and /api/<option> to vote.
 New: GET /api/options, POST /api/votes/<option>, and GET /api/stats (getstats
-without counting a page view).
+without counting a page view). Both ways to vote count a vote once per
+Idempotency-Key, when one is sent.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import socket
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
@@ -17,6 +19,10 @@ from . import metrics
 from .dependencies import DependencyError
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
+
+# An Idempotency-Key makes a retried vote count once (the nginx front sends one
+# with every request, the same on its retries). Keys are opaque, short, ASCII.
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -39,7 +45,11 @@ def _cast_vote(option: str) -> int:
     if option not in yelb.option_names:
         abort(404, description=f"unknown option {option[:40]!r}; options are "
                                f"{', '.join(yelb.option_names)}")
-    count = yelb.votes.vote(option)
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not IDEMPOTENCY_KEY.match(key):
+        abort(400, description="Idempotency-Key must be 1-128 characters of A-Z, a-z, 0-9, "
+                               "'.', '_', ':' or '-'")
+    count = yelb.votes.vote(option, key)
     metrics.VOTES.labels(option).inc()
     return count
 

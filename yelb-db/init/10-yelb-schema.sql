@@ -7,6 +7,13 @@ CREATE TABLE IF NOT EXISTS restaurants (
     count integer
 );
 
+-- Votes sent with an Idempotency-Key, so that a retried vote counts once.
+CREATE TABLE IF NOT EXISTS vote_keys (
+    key      text PRIMARY KEY,
+    name     text NOT NULL,
+    voted_at timestamptz NOT NULL DEFAULT now()
+);
+
 INSERT INTO restaurants (name, count) VALUES
     ('outback', 0),
     ('bucadibeppo', 0),

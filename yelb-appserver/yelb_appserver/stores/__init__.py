@@ -17,7 +17,7 @@ from ..options import Option
 class VoteStore(Protocol):
     dependency: str
 
-    def vote(self, name: str) -> int: ...
+    def vote(self, name: str, key: str | None = None) -> int: ...
     def counts(self) -> dict[str, int]: ...
     def ping(self) -> None: ...
     def close(self) -> None: ...
@@ -53,6 +53,11 @@ def open_stores(config: Config, latency: Callable[[str], float]) -> tuple[VoteSt
     else:
         pageviews = sqlite
     return votes, pageviews
+
+
+# How long an Idempotency-Key is remembered: far longer than any retry, short
+# enough that the table stays small.
+VOTE_KEY_HOURS = 1
 
 
 def seed_rows(options: tuple[Option, ...]) -> list[tuple[str]]:

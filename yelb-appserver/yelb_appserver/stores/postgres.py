@@ -18,13 +18,19 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..config import Config
 from ..dependencies import Dependency
-from . import seed_rows
+from . import VOTE_KEY_HOURS, seed_rows
 
 # Any fixed number: it only has to be the same for every appserver process,
 # so that two replicas starting together don't race on CREATE TABLE.
 SCHEMA_LOCK_KEY = 4567
 
 CREATE_TABLE = "CREATE TABLE IF NOT EXISTS restaurants (name char(30) PRIMARY KEY, count integer)"
+# Votes sent with an Idempotency-Key, so a retried vote is counted once.
+CREATE_KEYS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS vote_keys (key text PRIMARY KEY, name text NOT NULL, "
+    "voted_at timestamptz NOT NULL DEFAULT now())"
+)
+FORGET_OLD_KEYS = f"DELETE FROM vote_keys WHERE voted_at < now() - interval '{VOTE_KEY_HOURS} hours'"
 SEED_OPTION = "INSERT INTO restaurants (name, count) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING"
 # One statement, so concurrent votes serialise on the row lock and none is lost.
 CAST_VOTE = (
@@ -32,6 +38,15 @@ CAST_VOTE = (
     "ON CONFLICT (name) DO UPDATE SET count = COALESCE(restaurants.count, 0) + 1 "
     "RETURNING count"
 )
+# Counts the vote only if the key is new; a repeated key counts nothing.
+CAST_KEYED_VOTE = (
+    "WITH claimed AS (INSERT INTO vote_keys (key, name) VALUES (%s, %s) "
+    "ON CONFLICT (key) DO NOTHING RETURNING name) "
+    "INSERT INTO restaurants (name, count) SELECT name, 1 FROM claimed "
+    "ON CONFLICT (name) DO UPDATE SET count = COALESCE(restaurants.count, 0) + 1 "
+    "RETURNING count"
+)
+READ_COUNT = "SELECT COALESCE(count, 0) FROM restaurants WHERE rtrim(name) = %s"
 READ_COUNTS = "SELECT rtrim(name), COALESCE(count, 0) FROM restaurants WHERE rtrim(name) = ANY(%s)"
 
 
@@ -113,12 +128,18 @@ class PostgresVoteStore:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_KEY,))
             conn.execute(CREATE_TABLE)
+            conn.execute(CREATE_KEYS_TABLE)
+            # New connections are rare and spread over time: a good moment to tidy up.
+            conn.execute(FORGET_OLD_KEYS)
             conn.cursor().executemany(SEED_OPTION, seed_rows(self._options))
 
-    def vote(self, name: str) -> int:
+    def vote(self, name: str, key: str | None = None) -> int:
         def cast() -> int:
             with self._pool.connection() as conn:
-                return conn.execute(CAST_VOTE, (name,)).fetchone()[0]
+                if key is None:
+                    return conn.execute(CAST_VOTE, (name,)).fetchone()[0]
+                counted = conn.execute(CAST_KEYED_VOTE, (key, name)).fetchone()
+                return counted[0] if counted else conn.execute(READ_COUNT, (name,)).fetchone()[0]
 
         return self._call("vote", cast)
 

@@ -12,11 +12,13 @@ from typing import Callable
 
 from ..dependencies import Dependency
 from ..options import Option
-from . import seed_rows
+from . import VOTE_KEY_HOURS, seed_rows
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS restaurants (name TEXT PRIMARY KEY, count INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS vote_keys (key TEXT PRIMARY KEY, name TEXT NOT NULL,
+                                      voted_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);
 """
 CAST_VOTE = (
     "INSERT INTO restaurants (name, count) VALUES (?, 1) "
@@ -44,6 +46,8 @@ class SqliteStore:
                 "INSERT INTO restaurants (name, count) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
                 seed_rows(options),
             )
+            conn.execute("DELETE FROM vote_keys WHERE voted_at < datetime('now', ?)",
+                         (f"-{VOTE_KEY_HOURS} hours",))
 
     def _connection(self) -> sqlite3.Connection:
         # sqlite3 connections must stay in the thread that made them.
@@ -56,8 +60,25 @@ class SqliteStore:
             self._local.conn = conn
         return conn
 
-    def vote(self, name: str) -> int:
-        return self._call("vote", lambda: self._connection().execute(CAST_VOTE, (name,)).fetchone()[0])
+    def vote(self, name: str, key: str | None = None) -> int:
+        def cast() -> int:
+            conn = self._connection()
+            if key is None:
+                return conn.execute(CAST_VOTE, (name,)).fetchone()[0]
+            # One write transaction: the key and the count change together or not at all.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                claimed = conn.execute("INSERT INTO vote_keys (key, name) VALUES (?, ?) "
+                                       "ON CONFLICT (key) DO NOTHING", (key, name)).rowcount
+                count = (conn.execute(CAST_VOTE, (name,)) if claimed else conn.execute(
+                    "SELECT count FROM restaurants WHERE name = ?", (name,))).fetchone()[0]
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return count
+
+        return self._call("vote", cast)
 
     def counts(self) -> dict[str, int]:
         names = [option.name for option in self._options]
