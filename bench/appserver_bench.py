@@ -24,11 +24,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.services import AppServer, PostgresServer, RedisServer  # noqa: E402
 
+# "POST+key": a POST with a new Idempotency-Key on every request, as the nginx
+# front sends votes (wrk runs this Lua in each of its threads).
+UNIQUE_KEYS_LUA = """
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("prefix", "bench-" .. threads .. "-")
+end
+local sent = 0
+function request()
+  sent = sent + 1
+  return wrk.format("POST", nil, {["Idempotency-Key"] = prefix .. sent})
+end
+"""
 ROUTES = [
     ("healthz (no store: the floor)", "GET", "/healthz"),
     ("getvotes", "GET", "/api/getvotes"),
     ("getstats", "GET", "/api/getstats"),
     ("vote (POST /api/votes/ihop)", "POST", "/api/votes/ihop"),
+    ("vote, with Idempotency-Key", "POST+key", "/api/votes/ihop"),
     ("vote (GET /api/ihop)", "GET", "/api/ihop"),
 ]
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -39,7 +54,7 @@ def wrk(url: str, method: str, seconds: int, connections: int, threads: int) -> 
                "--timeout", "5s"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         if method != "GET":
-            script.write(f'wrk.method = "{method}"\n')
+            script.write(UNIQUE_KEYS_LUA if method == "POST+key" else f'wrk.method = "{method}"\n')
             script.flush()
             command += ["-s", script.name]
         output = subprocess.run(command + [url], capture_output=True, text=True, check=True,
