@@ -47,7 +47,9 @@ def test_page_through_nginx_votes_and_shows_both_replicas(front, open_page, arti
     # Round-robin: both host names show up in the tally of the last responses.
     for host in HOSTS:
         expect(page.locator(f'#host-tally .host-count[data-host="{host}"]')).to_be_visible()
-    expect(page.locator("#host-strip .host-chip")).to_have_count(6, timeout=10000)
+    # At least six responses in the strip (it keeps growing with every refresh, up to 20).
+    expect(page.locator("#host-strip .host-chip").nth(5)).to_be_visible(timeout=10000)
+    assert page.locator("#host-strip .host-chip").count() <= 20
     expect(page.locator("#hostname")).to_have_text(re.compile(r"^appserver-[12]$"))
 
     page.screenshot(path=artifacts_dir / "nginx-desktop.png", full_page=True)
