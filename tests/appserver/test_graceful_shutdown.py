@@ -9,12 +9,12 @@ import requests
 
 def test_in_flight_vote_finishes_after_sigterm(appserver_factory, app_env, postgres, database_name):
     server = appserver_factory({**app_env, "YELB_FAULT_INJECTION": "true",
-                                "YELB_FAULTS": '{"latency_ms": 1500}'}, workers=1)
+                                "YELB_FAULTS": '{"latency_ms": 3000}'}, workers=1)
     answers = []
     voter = threading.Thread(target=lambda: answers.append(
         requests.post(f"{server.url}/api/votes/ihop", timeout=10)))
     voter.start()
-    time.sleep(0.5)  # the vote is now inside the injected 1.5 s delay
+    time.sleep(1)  # the vote is now inside the injected 3 s delay, even on a busy machine
     server.process.send_signal(signal.SIGTERM)
     voter.join()
     assert server.process.wait(15) == 0
