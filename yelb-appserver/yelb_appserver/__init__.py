@@ -42,7 +42,7 @@ class Yelb:
     pageviews: "PageViewStore"
     faults: "FaultState"
     version: dict
-    metrics_registry: object = None
+    metrics_registry: object
 
     @property
     def options(self) -> tuple[Option, ...]:
@@ -71,8 +71,8 @@ def create_app(config: Config | None = None) -> "Flask":
         raise ConfigError(f"YELB_SQLITE_PATH: cannot open {config.sqlite_path!r}: {exc}") from None
     described = version.describe(config.git_revision)
     yelb = Yelb(config=config, votes=votes, pageviews=pageviews, faults=fault_state,
-                version=described)
-    yelb.metrics_registry = metrics.build_registry(metrics.ReplicaCollector(described, fault_state))
+                version=described, metrics_registry=metrics.build_registry(
+                    metrics.ReplicaCollector(described, fault_state)))
 
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, UI_ASSET_MAX_AGE=3600)

@@ -158,6 +158,3 @@ class PostgresVoteStore:
                 conn.execute("SELECT 1")
 
         self._call("ping", select_one)
-
-    def close(self) -> None:
-        self._pool.close()

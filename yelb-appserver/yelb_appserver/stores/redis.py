@@ -38,6 +38,3 @@ class RedisPageViewStore:
 
     def ping(self) -> None:
         self._call("ping", self._client.ping)
-
-    def close(self) -> None:
-        self._client.close()

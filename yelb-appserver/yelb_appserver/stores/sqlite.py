@@ -95,8 +95,3 @@ class SqliteStore:
 
     def ping(self) -> None:
         self._call("ping", lambda: self._connection().execute("SELECT 1").fetchone())
-
-    def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
