@@ -82,8 +82,11 @@ qualified_name() {
         candidates="$candidates $1"
     fi
     for candidate in $candidates; do
-        # The trailing dot makes getent look up exactly this name, with no search of its own.
-        if getent ahosts "$candidate." >/dev/null 2>&1; then
+        # A trailing dot makes getent look up exactly the expanded name, with no search of its
+        # own; the name as given is looked up as is, so /etc/hosts entries count too.
+        lookup=$candidate.
+        [ "$candidate" != "$1" ] || lookup=$candidate
+        if getent ahosts "$lookup" >/dev/null 2>&1; then
             echo "$candidate"
             return
         fi
