@@ -91,6 +91,7 @@ qualified_name() {
             return
         fi
     done
+    # shellcheck disable=SC2086 # split on spaces; -f keeps it from globbing
     set -- $candidates
     echo "$1"
 }
