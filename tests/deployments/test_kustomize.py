@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .kustomize_components import component_renders
 from .renders import KUSTOMIZE_DIR, kustomize_docs, kustomize_targets, kustomize_text, pod_specs
 
 
@@ -37,18 +38,24 @@ def test_laptop_overlay_publishes_the_ui_on_a_node_port():
     assert ui["spec"]["type"] == "NodePort" and ui["spec"]["ports"][0]["nodePort"] == 30080
 
 
-def test_production_overlay_scales_exposes_isolates_and_monitors():
+def test_production_overlay_scales_exposes_isolates_and_annotates_for_scrapes():
     docs = kustomize_docs("production")
     ingress = by_kind(docs, "Ingress")["yelb-ui"]["spec"]
     assert ingress["rules"][0]["host"] == ingress["tls"][0]["hosts"][0] == "yelb.prod.example.com"
     assert ingress["tls"][0]["secretName"] == "yelb-prod-tls"
+    assert ingress["ingressClassName"] == "nginx"
     appserver = by_kind(docs, "Deployment")["yelb-appserver"]
-    assert appserver["spec"]["replicas"] == 3
     assert appserver["spec"]["template"]["metadata"]["annotations"]["prometheus.io/scrape"] == "true"
     assert by_kind(docs, "HorizontalPodAutoscaler")["yelb-appserver"]["spec"]["minReplicas"] == 3
     assert by_kind(docs, "PodDisruptionBudget")["yelb-appserver"]["spec"]["minAvailable"] == 2
     assert "default-deny" in by_kind(docs, "NetworkPolicy")
-    assert "yelb-appserver" in by_kind(docs, "ServiceMonitor")
+
+
+def test_service_monitor_is_an_opt_in_component():
+    renders = component_renders()
+    assert "yelb-appserver" in by_kind(renders["kustomize/base+service-monitor"], "ServiceMonitor")
+    holding = [name for name, docs in renders.items() if by_kind(docs, "ServiceMonitor")]
+    assert holding == ["kustomize/base+service-monitor", "kustomize/base+all-components"]
 
 
 def test_private_registry_rewrites_every_image_to_one_registry_and_tag():
