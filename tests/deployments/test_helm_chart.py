@@ -165,10 +165,8 @@ def test_without_a_cluster_an_empty_password_fails_naming_the_fix(chart):
     assert render_docs(chart, {"db": {"auth": {"existingSecret": "mine"}}})
 
 
-def test_storage_class_names_its_own_claim():
-    claim = {"persistence": {"storageClass": "fast-ssd", "size": "5Gi"}}
-    with helm.Chart.load(CHART_DIR) as chart:
-        docs = render_docs(chart, {"db": {**claim, **RENDER_AUTH}})
+def test_storage_class_names_its_own_claim(chart):
+    docs = render_docs(chart, {"db": {"persistence": {"storageClass": "fast-ssd", "size": "5Gi"}, **RENDER_AUTH}})
     (pvc,) = by_kind(docs, "PersistentVolumeClaim").values()
     assert pvc["metadata"]["name"] == "yelb-db-data-fast-ssd"
     assert pvc["spec"]["storageClassName"] == "fast-ssd" and pvc["spec"]["resources"]["requests"]["storage"] == "5Gi"
