@@ -58,7 +58,7 @@ rendered_images() {
 # The UI is reached with UI_CURL (a curl command; the kind script runs it
 # inside the cluster) at UI_URL.
 UI_CURL=(curl)
-UI_URL=
+UI_URL=${UI_URL:-}
 
 ui_request() {
 	"${UI_CURL[@]}" --silent --show-error --fail --max-time 10 "$@"

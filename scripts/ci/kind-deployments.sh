@@ -148,7 +148,7 @@ prove_kustomize() { # FOLDER
 	vote_through_ui
 
 	current_step="deleting $name"
-	kubectl delete -k "$target" --wait=true --timeout=3m
+	kubectl delete -k "$target" --ignore-not-found --wait=true --timeout=3m
 	current_namespace=""
 }
 

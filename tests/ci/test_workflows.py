@@ -26,8 +26,8 @@ PINNED = re.compile(r"^(?P<action>[\w.-]+/[\w.-]+(?:/[\w./-]+)?)@(?P<commit>[0-9
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)\s*(?:#\s*(?P<comment>.*))?$")
 VERSION_COMMENT = re.compile(r"^v\d+\.\d+\.\d+$")
 
-# A write scope is granted only to a job that does what needs it.
-WRITE_SCOPE_USERS = {
+# Beyond reading the repository, a scope is granted only to a job that uses it.
+SCOPE_USERS = {
     "id-token": "signs with cosign (sigstore/cosign-installer)",
     "packages": "logs in to GHCR (docker/login-action or a step given secrets.GITHUB_TOKEN)",
 }
@@ -126,13 +126,13 @@ def permission_problems(root: Path) -> list[str]:
                 problems.append(f"{path.name}: job {name} must list its permissions, got {permissions!r}")
                 continue
             for scope, level in permissions.items():
-                if level == "read" and scope == "contents":
+                if (scope, level) == ("contents", "read"):
                     continue
-                if level != "write" or scope not in WRITE_SCOPE_USERS:
+                if scope not in SCOPE_USERS or level not in ("read", "write"):
                     problems.append(f"{path.name}: job {name} may not have {scope}: {level}")
                 elif not (_signs(job) if scope == "id-token" else _logs_in(job)):
-                    problems.append(f"{path.name}: job {name} has {scope}: write "
-                                    f"but never {WRITE_SCOPE_USERS[scope]}")
+                    problems.append(f"{path.name}: job {name} has {scope}: {level} "
+                                    f"but never {SCOPE_USERS[scope]}")
     return problems
 
 
