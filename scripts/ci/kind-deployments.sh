@@ -3,8 +3,8 @@
 # other, each applied unchanged:
 #   - the Kustomize base and every folder under overlays/: `kubectl apply -k`,
 #     wait for the rollouts, vote through the yelb-ui Service, delete it all;
-#   - the Helm chart with each value set below: `helm install --wait`,
-#     `helm test`, vote through the yelb-ui Service, `helm uninstall`.
+#   - two releases of the Helm chart side by side: `helm install --wait`,
+#     `helm test`, vote through each one's yelb-ui Service, `helm uninstall`.
 # Votes go from a client pod in a namespace of its own, by the Service's
 # cluster DNS name, as another workload in the cluster would reach it.
 #
@@ -21,11 +21,13 @@ KIND_CLUSTER=${KIND_CLUSTER:-yelb}
 KUSTOMIZE_ROOT=$YELB_ROOT/deployments/kubernetes
 CHART=$YELB_ROOT/deployments/helm/yelb
 CLIENT_NAMESPACE=yelb-ci-client
-# Helm releases: NAME NAMESPACE [--set ...]. Neither is called plainly "yelb"
-# in namespace "yelb", so names that ignore the release would show.
+HELM_NAMESPACE=yelb-helm
+# Helm releases (NAME [helm flags]), installed side by side in one namespace,
+# so that resource names ignoring the release would collide; the second one
+# isolated by its NetworkPolicies.
 HELM_RELEASES=(
-	"yelb yelb-helm"
-	"shop yelb-helm-isolated --set networkPolicy.enabled=true"
+	"yelb"
+	"shop --set networkPolicy.enabled=true"
 )
 
 work=""
@@ -152,34 +154,43 @@ prove_kustomize() { # FOLDER
 	current_namespace=""
 }
 
-prove_helm() { # RELEASE NAMESPACE [HELM ARGS...]
-	local release=$1 namespace=$2
-	shift 2
-	current_step="helm template $release $*"
-	helm template "$release" "$CHART" --namespace "$namespace" "$@" >"$work/rendered.yaml"
-	load_images "$work/rendered.yaml"
-
+# install_release NAME [HELM ARGS...]: its images loaded, installed and ready.
+install_release() {
+	local release=$1
+	shift
 	current_step="helm install $release $*"
-	current_namespace=$namespace
-	kubectl create namespace "$namespace"
-	kubectl label namespace "$namespace" pod-security.kubernetes.io/enforce=restricted
-	helm install "$release" "$CHART" --namespace "$namespace" "$@" --wait --timeout 5m
+	helm template "$release" "$CHART" --namespace "$HELM_NAMESPACE" "$@" >"$work/rendered.yaml"
+	load_images "$work/rendered.yaml"
+	helm install "$release" "$CHART" --namespace "$HELM_NAMESPACE" "$@" --wait --timeout 5m
+}
 
-	current_step="helm test $release"
-	helm test "$release" --namespace "$namespace" --logs --timeout 3m
-
-	current_step="voting through the UI of release $release"
-	use_ui_service "$namespace" "app.kubernetes.io/name=yelb-ui,app.kubernetes.io/instance=$release"
-	vote_through_ui
-
-	current_step="helm uninstall $release"
-	helm uninstall "$release" --namespace "$namespace" --wait --timeout 3m
-	kubectl delete namespace "$namespace" --wait=true --timeout=3m
+prove_helm() {
+	local line release releases=()
+	current_namespace=$HELM_NAMESPACE
+	kubectl create namespace "$HELM_NAMESPACE"
+	kubectl label namespace "$HELM_NAMESPACE" pod-security.kubernetes.io/enforce=restricted
+	for line in "${HELM_RELEASES[@]}"; do
+		# shellcheck disable=SC2086  # a release line is words: the name, then helm flags
+		install_release $line
+		releases+=("${line%% *}")
+	done
+	for release in "${releases[@]}"; do
+		current_step="helm test $release"
+		helm test "$release" --namespace "$HELM_NAMESPACE" --logs --timeout 3m
+		current_step="voting through the UI of release $release"
+		use_ui_service "$HELM_NAMESPACE" "app.kubernetes.io/name=yelb-ui,app.kubernetes.io/instance=$release"
+		vote_through_ui
+	done
+	for release in "${releases[@]}"; do
+		current_step="helm uninstall $release"
+		helm uninstall "$release" --namespace "$HELM_NAMESPACE" --wait --timeout 3m
+	done
+	kubectl delete namespace "$HELM_NAMESPACE" --wait=true --timeout=3m
 	current_namespace=""
 }
 
 main() {
-	local targets target release
+	local targets target
 	work=$(mktemp -d)
 	trap report_failure EXIT
 	targets=$(kustomize_targets)
@@ -188,11 +199,8 @@ main() {
 		say "Kustomize: ${target#"$YELB_ROOT"/}"
 		prove_kustomize "$target"
 	done
-	for release in "${HELM_RELEASES[@]}"; do
-		say "Helm: release $release"
-		# shellcheck disable=SC2086  # a release line is words: name, namespace, helm flags
-		prove_helm $release
-	done
+	say "Helm: releases ${HELM_RELEASES[*]}"
+	prove_helm
 	say "every Kustomize target and Helm release voted through its UI Service"
 }
 
