@@ -86,7 +86,7 @@ vote_through_ui() {
 	page=$(ui_request "$UI_URL/") || fail "$UI_URL/ does not answer"
 	case $page in *"<html"*) ;; *) fail "$UI_URL/ answers, but not with the page" ;; esac
 	wait_for_api
-	option=$(ui_request "$UI_URL/api/options" | jq -r '.[0].name')
+	option=$(ui_request "$UI_URL/api/options" | jq -er '.[0].name') || fail "$UI_URL/api/options lists no option"
 	before=$(votes_for "$option") || fail "$UI_URL/api/getvotes has no count for $option"
 	ui_request -X POST "$UI_URL/api/votes/$option" >/dev/null || fail "POST $UI_URL/api/votes/$option failed"
 	after=$(votes_for "$option")
