@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Turns a bare debian:bookworm container into what the project's own CI
 # machines are before scripts/bootstrap runs (Debian 12, root): make, Python
-# with venv, git trusting the checkout, and the Kubernetes apt repository
-# that bootstrap installs kubectl from (Debian has no kubectl package).
+# with venv, git trusting the checkout, curl and jq, and the Kubernetes apt
+# repository that bootstrap installs kubectl from (Debian has no kubectl package).
 #
 #   scripts/ci/debian-prereqs.sh
 # shellcheck source=common.sh
@@ -13,7 +13,7 @@ KUBERNETES_MINOR=v1.33
 [ "$(id -u)" -eq 0 ] || fail "debian-prereqs: run as root (the suite job's container is)"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends make python3 python3-venv git curl gnupg ca-certificates >/dev/null
+apt-get install -y -qq --no-install-recommends make python3 python3-venv git curl jq gnupg ca-certificates >/dev/null
 
 install -d -m 0755 /etc/apt/keyrings
 curl --proto '=https' --tlsv1.2 --fail --silent --show-error --location \
