@@ -159,7 +159,9 @@ install_release() {
 	local release=$1
 	shift
 	current_step="helm install $release $*"
-	helm template "$release" "$CHART" --namespace "$HELM_NAMESPACE" "$@" >"$work/rendered.yaml"
+	# The install's own render, hooks included, against the cluster (so the
+	# chart generates its password as in a real install).
+	helm install "$release" "$CHART" --namespace "$HELM_NAMESPACE" "$@" --dry-run=server >"$work/rendered.yaml"
 	load_images "$work/rendered.yaml"
 	helm install "$release" "$CHART" --namespace "$HELM_NAMESPACE" "$@" --wait --timeout 5m
 }

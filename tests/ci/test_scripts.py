@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import helm_python as helm
 import pytest
 import requests
 
@@ -124,6 +125,21 @@ def test_each_kustomize_target_names_only_images_the_kind_job_can_load(target, t
         subprocess.run(["kubectl", "kustomize", str(REPO / "deployments/kubernetes" / target)],
                        stdout=out, check=True, timeout=60)
     result = ci_shell(f'for ref in $(rendered_images "{rendered}"); do '
+                      'built=$(built_image_for "$ref"); echo "$ref -> $built"; done')
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) >= 4, result.stdout
+
+
+def test_the_helm_chart_names_only_images_the_kind_job_can_load(tmp_path):
+    """The same for the chart with its default images, rendered by Helm's own
+    engine (helm-python-sdk), hooks such as the `helm test` pod included. (The
+    password is given only because no cluster is there to generate one.)"""
+    with helm.Chart.load(REPO / "deployments/helm/yelb") as chart:
+        rendered = chart.render({"db": {"auth": {"password": "offline-render"}}}, name="yelb",
+                                namespace="yelb-helm", is_install=True)
+    manifests = tmp_path / "rendered.yaml"
+    manifests.write_text("\n---\n".join(text for path, text in rendered.items() if path.endswith(".yaml")))
+    result = ci_shell(f'for ref in $(rendered_images "{manifests}"); do '
                       'built=$(built_image_for "$ref"); echo "$ref -> $built"; done')
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) >= 4, result.stdout
