@@ -16,6 +16,7 @@ from . import PUBLIC_REGISTRY, PUBLIC_TAG, RETARGET_REGISTRY, RETARGET_TAG, Depl
 
 # Kustomize's one command: it points the private-registry component at a registry and tag.
 SET_REGISTRY = renders.KUSTOMIZE_DIR / "set-registry.sh"
+PRIVATE_REGISTRY = renders.KUSTOMIZE_DIR / "components" / "private-registry"
 # Helm's pair, as dotted value paths.
 HELM_KNOBS = ("image.registry", "image.tag")
 
@@ -68,13 +69,22 @@ def retargeted_kustomize_text() -> str:
     return result.stdout
 
 
+def shipped_private_registry() -> tuple[str, str]:
+    """(registry, tag) the private-registry component ships with, before the command."""
+    component = yaml.safe_load((PRIVATE_REGISTRY / "kustomization.yaml").read_text())
+    (ui,) = [image for image in component["images"] if image["name"].endswith("/yelb-ui")]
+    return ui["newName"].rsplit("/", 1)[0], str(ui["newTag"])
+
+
 def kustomize(overlay: str):
     def load(retarget: bool) -> Deployment:
         if retarget:
             docs = [doc for doc in yaml.safe_load_all(retargeted_kustomize_text()) if doc]
             return from_documents("kustomize/private-registry", docs, RETARGET_REGISTRY, RETARGET_TAG)
-        deployment = from_documents(f"kustomize/{overlay}", renders.kustomize_docs(overlay),
-                                    PUBLIC_REGISTRY, PUBLIC_TAG)
+        kustomization = yaml.safe_load((renders.kustomize_targets()[overlay] / "kustomization.yaml").read_text())
+        private = any(c.endswith("components/private-registry") for c in kustomization.get("components", []))
+        registry, tag = shipped_private_registry() if private else (PUBLIC_REGISTRY, PUBLIC_TAG)
+        deployment = from_documents(f"kustomize/{overlay}", renders.kustomize_docs(overlay), registry, tag)
         deployment.image_knobs = {SET_REGISTRY.name} if SET_REGISTRY.exists() else set()
         return deployment
     return load
