@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: its variables are used by the scripts
 # Shared settings of the image scripts (sourced).
 #
 # The one registry knob and the one tag knob, as in every other format:
