@@ -86,8 +86,8 @@ test-docs: ## check the docs: links, anchors, the commands they show, the archit
 # Docker images and the compose deployment (deployments/registry/README.md).
 # One registry knob and one tag knob, the same words as in every deployment file:
 # YELB_REGISTRY=<host>/<project> (default ghcr.io/yelb-project) and YELB_TAG
-# (default the release version), as make variables or in the environment.
-export YELB_REGISTRY YELB_TAG
+# (default the release version), as make variables or in the environment
+# (make hands variables given on its command line to the scripts' environment).
 
 images: ## build every Yelb image as YELB_REGISTRY/<name>:YELB_TAG
 	scripts/docker/images.sh
