@@ -121,8 +121,10 @@ job "yelb" {
     auto_revert       = true
   }
 
-  # Every group: once its restart attempts are spent, the allocation is
-  # placed again (elsewhere if possible), backing off up to 10 minutes.
+  # Every group: once a task has spent its restart attempts (restart mode
+  # "fail"; "delay" would restart it in place for ever and never get here),
+  # the allocation fails and is placed again, elsewhere if possible, backing
+  # off up to 10 minutes.
   reschedule {
     delay          = "30s"
     delay_function = "exponential"
@@ -150,7 +152,7 @@ job "yelb" {
       attempts = 3
       interval = "5m"
       delay    = "15s"
-      mode     = "delay"
+      mode     = "fail"
     }
 
     task "yelb-db" {
@@ -236,7 +238,7 @@ job "yelb" {
       attempts = 3
       interval = "5m"
       delay    = "10s"
-      mode     = "delay"
+      mode     = "fail"
     }
 
     task "redis-server" {
@@ -316,7 +318,7 @@ job "yelb" {
       attempts = 3
       interval = "2m"
       delay    = "5s"
-      mode     = "delay"
+      mode     = "fail"
     }
 
     task "yelb-appserver" {
@@ -437,7 +439,7 @@ job "yelb" {
       attempts = 3
       interval = "2m"
       delay    = "5s"
-      mode     = "delay"
+      mode     = "fail"
     }
 
     task "yelb-ui" {

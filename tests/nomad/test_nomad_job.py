@@ -117,15 +117,6 @@ def test_every_task_reserves_cpu_and_memory(job):
             assert task.resources.get("memory", 0) > 0, task.name
 
 
-def test_every_group_restarts_then_reschedules_failed_allocations(job):
-    for group in job.groups.values():
-        restart = group.block("restart")
-        reschedule = group.block("reschedule") or job.block("reschedule")
-        assert restart and restart["attempts"] >= 1 and restart["mode"] == "delay", group.name
-        assert reschedule and reschedule["unlimited"] is True, group.name
-        assert reschedule["delay_function"] == "exponential", group.name
-
-
 def test_rolling_updates_are_gated_by_health_checks_and_revert_on_failure(job):
     update = job.block("update")
     assert update["max_parallel"] >= 1
