@@ -2,7 +2,7 @@
 # service catalogue so that scaling a tier never needs an edit.
 #
 #   nomad job run yelb.nomad.hcl
-#   nomad job run -var registry=harbor.example.com/yelb -var appserver_count=3 yelb.nomad.hcl
+#   nomad job run -var registry=harbor.example.com/yelb -var tag=1.0.0 yelb.nomad.hcl
 #   nomad job run -var service_provider=consul yelb.nomad.hcl   # Consul catalogue instead
 #
 # Needs Nomad >= 1.5 (built-in service checks, Nomad Variables, datacenter
@@ -17,26 +17,32 @@ variable "datacenters" {
 }
 
 variable "registry" {
-  description = "Registry (and path) holding the yelb-ui, yelb-appserver and yelb-db images."
+  description = "Registry and path holding every image of the job: yelb-ui, yelb-appserver, yelb-db and the redis:7-alpine mirror."
   type        = string
   default     = "ghcr.io/yelb-project"
 
+  # Nomad prints error_message as written (it cannot quote the value), so it
+  # names the variable and the rule the value broke.
+  validation {
+    condition     = !can(regex("^[A-Za-z][A-Za-z0-9+.-]*://", var.registry))
+    error_message = "The registry variable must not start with a scheme such as https://: give host[:port]/path, e.g. harbor.example.com/yelb."
+  }
+
   validation {
     condition     = can(regex("^[^/\\s]+(/[^/\\s]+)*$", var.registry))
-    error_message = "The registry must be a host with an optional path and no trailing slash, e.g. harbor.example.com/yelb."
+    error_message = "The registry variable must be host[:port] with an optional path, without spaces or a trailing slash, e.g. harbor.example.com/yelb."
   }
 }
 
 variable "tag" {
-  description = "Image tag of the Yelb images."
+  description = "Image tag of the Yelb images: the release version."
   type        = string
-  default     = "latest"
-}
+  default     = "1.0.0"
 
-variable "redis_image" {
-  description = "Full Redis image reference; point it at a mirror on a private registry."
-  type        = string
-  default     = "redis:7-alpine"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.tag))
+    error_message = "The tag variable must be a Docker tag: letters, digits, '_', '.' and '-', at most 128 characters, e.g. 1.0.0."
+  }
 }
 
 variable "appserver_count" {
@@ -246,7 +252,7 @@ job "yelb" {
       user   = "10001:10001"
 
       config {
-        image           = var.redis_image
+        image           = "${var.registry}/redis:7-alpine"
         ports           = ["redis"]
         readonly_rootfs = true
         cap_drop        = ["ALL"]
