@@ -471,15 +471,17 @@ job "yelb" {
 
       # Every registered appserver, as the comma list the UI's nginx turns
       # into an upstream group (round robin, a failing replica skipped for
-      # 10 s). Scaling the appserver re-renders the list and restarts the UI
-      # task; splay spreads the restarts when several UIs run. With no
-      # appserver registered the UI keeps its default URL: the page loads and
-      # /api answers 502 until one registers.
+      # 2 s). The task reads it as its environment at start. When the list
+      # changes (scaling, a replica moving), Nomad rewrites the file and runs
+      # the image's reload.sh inside the container: nginx renders its
+      # configuration from the new list and reloads in place, so the page
+      # keeps answering. A failed reload leaves the old list serving and shows
+      # as a task event. With no appserver registered the UI keeps its default
+      # URL: the page loads and /api answers 502 until one registers.
       template {
         destination = "local/appservers.env"
         env         = true
-        change_mode = "restart"
-        splay       = "10s"
+        change_mode = "script"
         data        = <<-EOT
           YELB_APPSERVER_ENDPOINT=
           {{- range $index, $appserver := ${local.catalogue} "yelb-appserver" -}}
@@ -488,6 +490,13 @@ job "yelb" {
             http://yelb-appserver:4567
           {{- end }}
         EOT
+
+        change_script {
+          command       = "/opt/yelb-ui/reload.sh"
+          args          = ["/local/appservers.env"]
+          timeout       = "20s"
+          fail_on_error = false
+        }
       }
 
       service {
