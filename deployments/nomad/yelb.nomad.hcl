@@ -258,7 +258,10 @@ job "yelb" {
         cap_drop        = ["ALL"]
         security_opt    = ["no-new-privileges"]
         # Page views are a cache: no snapshots; the working directory is a tmpfs.
-        args = ["redis-server", "--save", "", "--appendonly", "no"]
+        # Appservers on other clients connect without a password, which Redis's
+        # protected mode refuses unless it is off (the stock image's build turns
+        # it off; a mirror built from another Redis may not).
+        args = ["redis-server", "--save", "", "--appendonly", "no", "--protected-mode", "no"]
 
         mount {
           type   = "tmpfs"
