@@ -226,23 +226,20 @@ func locals(body *hclsyntax.Body, ctx *hcl.EvalContext) cty.Value {
 	}
 	done := map[string]cty.Value{}
 	for len(pending) > 0 {
-		progress := false
+		ctx.Variables["local"] = cty.ObjectVal(done)
+		var stuck hcl.Diagnostics
+		before := len(pending)
 		for name, expr := range pending {
-			ctx.Variables["local"] = cty.ObjectVal(done)
 			value, diags := expr.Value(ctx)
-			if !diags.HasErrors() {
-				done[name] = value
-				delete(pending, name)
-				progress = true
-			} else if !progress && len(pending) == 1 {
-				check(diags)
+			if diags.HasErrors() {
+				stuck = diags // may only wait for a local not evaluated yet
+				continue
 			}
+			done[name] = value
+			delete(pending, name)
 		}
-		if !progress {
-			for _, expr := range pending {
-				_, diags := expr.Value(ctx)
-				check(diags)
-			}
+		if len(pending) == before {
+			check(stuck)
 		}
 	}
 	return cty.ObjectVal(done)
