@@ -23,7 +23,8 @@ checks (checks are run here once, as readiness gates), restarts and
 rescheduling, NOMAD_* variables, the splay and wait of templates.
 
 The Yelb images come from --images (default ghcr.io/yelb-project, tag
---source-tag, default latest: what `make e2e-compose` builds) and Redis from
+--source-tag, default the job's own default tag: what `make e2e-compose`
+builds) and Redis from
 --redis-image (default the e2e stand-in yelb-e2e/redis); they are tagged into
 a scratch registry name so the job's registry/tag variables pick them, as
 `docker load` would on a client without a registry. A UI image built before
@@ -376,7 +377,7 @@ def votes_for(ui_url, option):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", default="ghcr.io/yelb-project", help="registry path of the built Yelb images")
-    parser.add_argument("--source-tag", default="latest", help="their tag")
+    parser.add_argument("--source-tag", default=load_job().variables["tag"], help="their tag (default: the job's)")
     parser.add_argument("--redis-image", default="yelb-e2e/redis:latest", help="Redis image to run as the mirror")
     sys.exit(0 if run(parser.parse_args()) else 1)
 
