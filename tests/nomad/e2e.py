@@ -151,7 +151,7 @@ class Client:
         env_file.write_text("".join(f"{key}={value}\n" for key, value in environment.items()))
 
         config = task.config
-        user = self.database_user(task) if group_name == "db" else task.user
+        user = task.user
         command = ["run", "-d", "--name", name, "--network", NETWORK, "--env-file", str(env_file),
                    "-v", f"{local}:/local", "-v", f"{secrets}:/secrets",
                    "--memory", f"{task.resources['memory']}m", "--cpu-shares", str(task.resources["cpu"])]
@@ -174,20 +174,6 @@ class Client:
         docker(*command, config["image"], *config.get("args", []))
         self.containers.append(name)
         return name, ports
-
-    def database_user(self, task):
-        """The db task's user. initdb refuses a uid without a passwd entry; the official
-        postgres image has its postgres user at the job's uid 999, but the e2e test base
-        (Debian's PostgreSQL, tests/compose/e2e/images/postgres) has it elsewhere. There
-        the image's own postgres user stands in for the job's, and the output says so."""
-        image = task.config["image"]
-        uid = task.user.split(":")[0]
-        if docker("run", "--rm", "--entrypoint", "getent", image, "passwd", uid, check=False, quiet=True) == 0:
-            return task.user
-        own = docker("run", "--rm", "--entrypoint", "sh", image, "-c", "echo $(id -u postgres):$(id -g postgres)")
-        print(f"note - {image} has no user {uid} (the official postgres image's uid); "
-              f"running the db task as its postgres user {own}", flush=True)
-        return own
 
     def host_volume(self, user):
         """The client's host volume, prepared as the README says: owned by the task's user, 0700."""
