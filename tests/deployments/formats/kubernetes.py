@@ -111,7 +111,7 @@ def _helm_render(value_set: str, retarget: bool) -> tuple[dict, ...]:
 
 def helm_image_knobs() -> set[str]:
     """Value paths that say where images come from: the image map's registry and
-    tag, and any key elsewhere naming a registry, repository or image (pull
+    tag, and any key elsewhere naming a registry, repository, image or tag (pull
     policy and secrets say how to pull, not from where)."""
     found = set()
 
@@ -119,8 +119,7 @@ def helm_image_knobs() -> set[str]:
         for key, value in values.items():
             if isinstance(value, dict):
                 walk(value, (*path, key))
-            elif (*path, key) in (("image", "registry"), ("image", "tag")) or key in ("registry", "repository",
-                                                                                         "image"):
+            elif key in ("registry", "repository", "image", "tag"):
                 found.add(".".join((*path, key)))
 
     walk(yaml.safe_load((renders.CHART_DIR / "values.yaml").read_text()), ())
