@@ -150,39 +150,10 @@ for question in yaml.safe_load(open(sys.argv[1]))["catalog"]["questions"]:
 step "Docker engine"
 yelb_dockerd_start "$cache/docker"
 
-step "test-only base images (debootstrap + Debian packages)"
-"$here/base-image.sh" yelb-e2e/debian:bookworm
-for image in python nginx postgres redis registry prometheus; do
-	docker build --quiet --network host -t "yelb-e2e/$image" "$here/images/$image" >/dev/null
-done
-
-step "wheels for the Python images, downloaded on the host"
-# Environment markers depend on the exact Python (redis needs async-timeout
-# before 3.11.3), so the wheels are resolved by the host's Debian python3,
-# the same package the test base image runs.
-target_python=$(docker run --rm --network none yelb-e2e/python python3 -c 'import platform; print(platform.python_version())')
-downloader=/usr/bin/python3
-if [ "$("$downloader" -c 'import platform; print(platform.python_version())')" != "$target_python" ]; then
-	echo "e2e: $downloader is not Python $target_python like the test base image" >&2
-	exit 1
-fi
-wheel_key=$(cat "$root/yelb-appserver/requirements.txt" "$root/yelb-appserver/pyproject.toml" \
-	"$root/loadgen/requirements.txt" <(echo "$target_python") | sha256sum | cut -c1-12)
-wheelhouse=$cache/wheels-$wheel_key
-if [ ! -d "$wheelhouse" ]; then
-	rm -rf "$wheelhouse.tmp"
-	"$downloader" -m pip download --quiet --disable-pip-version-check --dest "$wheelhouse.tmp" --only-binary=:all: \
-		-r "$root/yelb-appserver/requirements.txt" -r "$root/loadgen/requirements.txt" "setuptools>=77" wheel 2>&1 |
-		grep -v "is ignored: it is neither a file nor a directory" || true
-	mv "$wheelhouse.tmp" "$wheelhouse"
-fi
-
-step "make images (scripts/docker/images.sh)"
+step "test-only base images and make images (build-images.sh)"
 # Fixed before the build: other commits may land while it runs.
 revision=$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)
-PYTHON_IMAGE=yelb-e2e/python NGINX_IMAGE=yelb-e2e/nginx POSTGRES_IMAGE=yelb-e2e/postgres \
-	WHEELHOUSE=$wheelhouse REVISION=$revision DOCKER_BUILD_FLAGS="--network host --quiet" \
-	"$root/scripts/docker/images.sh" >"$work/images.log" 2>&1 || {
+REVISION=$revision "$here/build-images.sh" >"$work/images.log" 2>&1 || {
 	cat "$work/images.log"
 	exit 1
 }
@@ -358,8 +329,8 @@ if [ -n "$YELB_DOCKERD_PID" ]; then
 	check "the swarm UI reaches all three appserver replicas" wait_for 60 swarm_hostnames
 	# Swarm has no start order: the appservers answer 503 until yelb-db is up.
 	reads_everywhere() { # nine reads in a row, spread over the replicas
-		local i
-		for i in $(seq 1 9); do in_ui http://127.0.0.1:8080/api/getvotes || return 1; done
+		local _
+		for _ in $(seq 1 9); do in_ui http://127.0.0.1:8080/api/getvotes || return 1; done
 	}
 	check "the swarm stack serves votes once yelb-db is up" wait_for 60 reads_everywhere
 	swarm_vote() { in_ui -X POST http://127.0.0.1:8080/api/votes/ihop | json 'j["value"]'; }
