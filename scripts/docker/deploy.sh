@@ -16,7 +16,7 @@ fi
 # docker-compose.yml reads the same two knobs.
 export YELB_REGISTRY YELB_TAG
 
-cd "$YELB_ROOT"
+cd "$YELB_ROOT" || exit
 # shellcheck disable=SC2086  # COMPOSE may be two words
 $COMPOSE pull yelb-ui yelb-appserver redis-server yelb-db
 # shellcheck disable=SC2086

@@ -217,8 +217,8 @@ check "the page is served" sh -c "curl -fsS http://127.0.0.1:$ui_port/ | grep -q
 check_equal "a fresh deployment starts with zero votes" "outback=0,bucadibeppo=0,ihop=0,chipotle=0" votes
 
 three_hostnames() { # among 60 requests through the UI
-	local i
-	test "$(for i in $(seq 1 60); do http /api/hostname; echo; done | sort -u | grep -c .)" -eq 3
+	local _
+	test "$(for _ in $(seq 1 60); do http /api/hostname; echo; done | sort -u | grep -c .)" -eq 3
 }
 check "the UI reaches all three replicas (distinct hostnames in 60 requests)" wait_for 20 three_hostnames
 api_revision() { http /api/version | json 'j["revision"]'; }
@@ -323,8 +323,8 @@ if [ -n "$YELB_DOCKERD_PID" ]; then
 	ui_task=$(docker ps -q --filter "label=com.docker.swarm.service.name=${swarm_stack}_yelb-ui" | sed -n 1p)
 	in_ui() { docker exec "$ui_task" curl -fsS --max-time 5 "$@"; }
 	swarm_hostnames() {
-		local i
-		test "$(for i in $(seq 1 60); do in_ui http://127.0.0.1:8080/api/hostname; echo; done | sort -u | grep -c .)" -eq 3
+		local _
+		test "$(for _ in $(seq 1 60); do in_ui http://127.0.0.1:8080/api/hostname; echo; done | sort -u | grep -c .)" -eq 3
 	}
 	check "the swarm UI reaches all three appserver replicas" wait_for 60 swarm_hostnames
 	# Swarm has no start order: the appservers answer 503 until yelb-db is up.
