@@ -109,3 +109,9 @@ test-compose: ## static checks of the Dockerfiles, compose and swarm files, yelb
 e2e-compose: ## images and chart through a registry, compose x3, Rancher 1.6, swarm in a real Docker engine (root)
 	@scripts/bootstrap e2e
 	tests/compose/e2e/run.sh
+
+
+e2e-nomad: ## the Nomad job's tasks with the real images in Docker: scale 2 -> 3, hostnames rotate, votes count (root)
+	@scripts/bootstrap test  # Go and the HCL sources build the stand-in
+	@scripts/bootstrap e2e
+	tests/nomad/e2e.sh
