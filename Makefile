@@ -101,3 +101,7 @@ test-compose: ## static checks of the Dockerfiles, compose and swarm files, yelb
 e2e-compose: ## images, registry push/pull, compose x3 and swarm in a real Docker engine (root)
 	@scripts/bootstrap e2e
 	tests/compose/e2e/run.sh
+
+e2e-cluster: ## every Kustomize overlay and Helm release run in a one-node stand-in cluster, votes through yelb-ui (root)
+	@scripts/bootstrap e2e
+	tests/cluster/run.sh
