@@ -37,23 +37,17 @@ class Cluster:
         # Service addresses from the top of the bridge's subnet; Docker hands pods the bottom.
         self._candidates = (str(subnet[-2 - i]) for i in range(250))
         self._added: list[str] = []
-        self._free: list[str] = []
         self.images = images
         self.pause_image = pause_image
         self.dns = ClusterDNS(self.take_address())
         self.dns.start()
 
     def take_address(self) -> str:
-        if self._free:
-            return self._free.pop()
         in_use = subprocess.run(["ip", "-o", "addr"], capture_output=True, text=True).stdout
         address = next(a for a in self._candidates if f" {a}/" not in in_use)
         proxy.add_address(address, self.bridge)
         self._added.append(address)
         return address
-
-    def give_back(self, address: str) -> None:
-        self._free.append(address)
 
     def close(self) -> None:
         self.dns.stop()
@@ -183,6 +177,4 @@ class Deployment:
         self.kubelet.remove_volumes()
         for forwarder in self.forwarders.values():
             forwarder.close()
-        for address in self.addresses.values():
-            self.cluster.give_back(address)
         self.cluster.dns.publish({})

@@ -68,4 +68,8 @@ class ServicePort:
         upstream.close()
 
     def close(self) -> None:
+        try:  # wakes the thread blocked in accept(); close() alone keeps the port bound
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.listener.close()
