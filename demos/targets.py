@@ -215,7 +215,7 @@ def registry_overlay(registry: str, tag: str, folder: Path) -> Path:
     base = os.path.relpath(ROOT / "deployments" / "kubernetes" / "base", folder)  # kustomize wants relative
     images = [(f"ghcr.io/yelb-project/{name}", f"{registry}/{name}", tag)
               for name in ("yelb-ui", "yelb-appserver", "yelb-db")]
-    images.append(("redis", f"{registry}/redis", "7-alpine"))
+    images.append(("ghcr.io/yelb-project/redis", f"{registry}/redis", "7-alpine"))
     lines = ["apiVersion: kustomize.config.k8s.io/v1beta1", "kind: Kustomization", f"namespace: {NAMESPACE}",
              "resources:", f"  - {base}", "images:"]
     for name, new_name, new_tag in images:

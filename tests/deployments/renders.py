@@ -22,9 +22,14 @@ NAMESPACE = "yelb"
 TEST_REGISTRY = "registry.example.test/yelb"
 TEST_TAG = "9.9.9"
 
-# Value sets the chart must render, lint and validate with.
+# Offline the chart cannot keep a generated database password, so it refuses to
+# render without one; every set passes one, as a `helm template` or Argo CD user must.
+RENDER_AUTH = {"auth": {"password": "render-only-password"}}
+
+# Value sets the chart must render, lint and validate with ("defaults": the chart's
+# defaults plus that password).
 HELM_VALUE_SETS: dict[str, dict] = {
-    "defaults": {},
+    "defaults": {"db": RENDER_AUTH},
     "scale-out-ingress-tls": {
         "appserver": {"replicas": 3, "options": "kubernetes=Kubernetes|Pods everywhere,nomad=Nomad"},
         "autoscaling": {"enabled": True, "minReplicas": 3, "maxReplicas": 8},
@@ -33,19 +38,34 @@ HELM_VALUE_SETS: dict[str, dict] = {
                     "tls": {"enabled": True, "secretName": "yelb-example-tls"}},
         "networkPolicy": {"enabled": True},
         "metrics": {"scrapeAnnotations": True, "serviceMonitor": {"enabled": True}},
+        "db": RENDER_AUTH,
     },
     "private-registry": {
         "image": {"registry": TEST_REGISTRY, "tag": TEST_TAG, "pullPolicy": "IfNotPresent",
                   "pullSecrets": ["regcred"]},
+        "db": RENDER_AUTH,
     },
     "persistence-off": {
-        "db": {"persistence": {"enabled": False}},
+        "db": {"persistence": {"enabled": False}, **RENDER_AUTH},
         "ui": {"service": {"type": "NodePort", "nodePort": 30080}},
     },
     "existing-secret-and-claim": {
         "db": {"auth": {"existingSecret": "my-db-secret", "secretKey": "pg-password"},
                "persistence": {"existingClaim": "yelb-db-data"}},
     },
+}
+
+
+# Every db.persistence setting the chart documents, changed on upgrade (old, new);
+# each must be an update Kubernetes accepts. The Rancher form offers no other.
+PERSISTENCE_UPGRADES = {
+    "size grows": ({"size": "1Gi"}, {"size": "5Gi"}),
+    "storage class set": ({"storageClass": ""}, {"storageClass": "fast-ssd"}),
+    "storage class changed": ({"storageClass": "fast-ssd"}, {"storageClass": "standard"}),
+    "persistence off": ({"enabled": True}, {"enabled": False}),
+    "persistence on": ({"enabled": False}, {"enabled": True}),
+    "existing claim set": ({"existingClaim": ""}, {"existingClaim": "restored-votes"}),
+    "existing claim dropped": ({"existingClaim": "restored-votes"}, {"existingClaim": ""}),
 }
 
 

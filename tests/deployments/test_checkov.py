@@ -1,4 +1,5 @@
-"""checkov finds nothing to fix in any render; every skip is an annotation on the
+"""checkov finds nothing to fix in any render (the Kustomize base, overlays and
+component combinations, the Helm value sets); every skip is an annotation on the
 resource it concerns, with its reason. One checkov run covers all renders."""
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from .kustomize_components import component_renders
 from .renders import all_renders
 
 CHECKOV = os.environ.get("YELB_CHECKOV", str(Path(__file__).resolve().parents[2] / ".venv-checkov/bin/checkov"))
-RENDERS = all_renders()
+RENDERS = {**all_renders(), **component_renders()}
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,16 @@
-"""Every render is fit for a cluster enforcing the "restricted" Pod Security
-Standard, and every container has probes and resource bounds."""
+"""Every render (the Kustomize base, overlays and component combinations, the
+Helm value sets) is fit for a cluster enforcing the "restricted" Pod Security
+Standard, every container has probes and resource bounds, and the objects fit
+together the way a real cluster needs them to."""
 
 from __future__ import annotations
 
 import pytest
 
+from .kustomize_components import component_renders
 from .renders import all_renders, pod_specs
 
-RENDERS = all_renders()
+RENDERS = {**all_renders(), **component_renders()}
 # Volume types the restricted profile admits.
 RESTRICTED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
                       "persistentVolumeClaim", "projected", "secret"}
@@ -54,8 +57,10 @@ def test_long_running_containers_have_probes(docs):
 
 
 def test_every_tier_has_a_service_and_standard_labels(docs):
-    services = {d["metadata"]["name"] for d in docs if d["kind"] == "Service"}
-    assert services == TIERS
+    services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
+    assert set(services) >= TIERS
+    for name in set(services) - TIERS:  # only a StatefulSet's governing Service
+        assert services[name]["spec"].get("clusterIP") == "None", name
     for doc in docs:
         labels = doc["metadata"].get("labels", {})
         if doc["kind"] != "Namespace":
@@ -103,3 +108,57 @@ def test_network_policies_deny_by_default_when_present(docs):
     assert len(deny) == 1 and set(deny[0]["spec"]["policyTypes"]) == {"Ingress", "Egress"}
     covered = {p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name") for p in policies}
     assert TIERS <= covered
+
+
+def selects(selector: dict, labels: dict) -> bool:
+    """Whether a label selector (matchLabels, matchExpressions) selects these labels."""
+    operators = {"In": lambda key, values: labels.get(key) in values,
+                 "NotIn": lambda key, values: labels.get(key) not in values,
+                 "Exists": lambda key, _: key in labels,
+                 "DoesNotExist": lambda key, _: key not in labels}
+    return selector.get("matchLabels", {}).items() <= labels.items() and all(
+        operators[e["operator"]](e["key"], e.get("values", [])) for e in selector.get("matchExpressions", []))
+
+
+def test_autoscaled_deployments_leave_the_replica_count_to_the_autoscaler(docs):
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    for hpa in (d for d in docs if d["kind"] == "HorizontalPodAutoscaler"):
+        target = hpa["spec"]["scaleTargetRef"]
+        assert target["kind"] == "Deployment" and target["name"] in deployments, target
+        # Every apply would reset the count the autoscaler chose.
+        assert "replicas" not in deployments[target["name"]]["spec"], f"{target['name']} sets replicas beside an HPA"
+
+
+def test_statefulsets_are_governed_by_a_headless_service(docs):
+    services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
+    for statefulset in (d for d in docs if d["kind"] == "StatefulSet"):
+        name = statefulset["spec"]["serviceName"]
+        assert name in services, f"{statefulset['metadata']['name']}: serviceName {name} is not rendered"
+        governing = services[name]["spec"]
+        assert governing.get("clusterIP") == "None", f"serviceName {name} is not headless"
+        pod_labels = statefulset["spec"]["template"]["metadata"]["labels"]
+        assert governing["selector"].items() <= pod_labels.items(), f"{name} does not select the StatefulSet's pods"
+
+
+def test_dns_egress_is_allowed_whatever_serves_cluster_dns(docs):
+    """Port 53 to every destination: no rule that depends on the DNS pods' labels,
+    which differ between clusters (CoreDNS, kube-dns, node-local caches)."""
+    egress_policies = [d["spec"] for d in docs
+                       if d["kind"] == "NetworkPolicy" and "Egress" in d["spec"]["policyTypes"]]
+    if not egress_policies:
+        return
+    for doc, spec in pod_specs(docs):
+        labels = (doc if doc["kind"] == "Pod" else doc["spec"]["template"])["metadata"].get("labels", {})
+        if labels.get("app.kubernetes.io/name") not in ("yelb-ui", "yelb-appserver"):  # the tiers that resolve names
+            continue
+        rules = [rule for policy in egress_policies if selects(policy["podSelector"], labels)
+                 for rule in policy.get("egress", [])]
+        open_dns = {(port.get("protocol", "TCP"), port["port"]) for rule in rules if not rule.get("to")
+                    for port in rule.get("ports", [])}
+        assert {("UDP", 53), ("TCP", 53)} <= open_dns, \
+            f"{doc['metadata']['name']}: port 53 (UDP and TCP) is not open to every destination"
+
+
+def test_ingresses_name_their_class(docs):
+    for ingress in (d for d in docs if d["kind"] == "Ingress"):
+        assert ingress["spec"].get("ingressClassName"), ingress["metadata"]["name"]

@@ -10,9 +10,10 @@ import helm_python as helm
 import pytest
 import yaml
 
-from .renders import CHART_DIR, NAMESPACE, RELEASE, REPO
+from .renders import CHART_DIR, NAMESPACE, PERSISTENCE_UPGRADES, RELEASE, RENDER_AUTH, REPO
 
 RANCHER = REPO / "deployments" / "rancher"
+GITREPO = RANCHER / "fleet" / "gitrepo.yaml"
 CATALOG = RANCHER / "v1.6" / "templates" / "yelb"
 QUESTION_TYPES = {"string", "multiline", "boolean", "int", "enum", "password", "storageclass",
                   "hostname", "pvc", "secret"}
@@ -77,8 +78,24 @@ def test_question_answers_pass_the_schema(chart):
                 chart.validate_schema(chart.merge_values(nested(question["variable"], answer)))
 
 
+def test_form_offers_only_storage_changes_an_upgrade_can_take():
+    # Each of these is proven an update Kubernetes accepts (test_helm_chart);
+    # a new storage question must be added there first.
+    asked = {q["variable"].removeprefix("db.persistence.") for q in
+             flat_questions(load(CHART_DIR / "questions.yaml")["questions"])
+             if q["variable"].startswith("db.persistence.")}
+    proven = {key for change in PERSISTENCE_UPGRADES.values() for values in change for key in values}
+    assert asked and asked <= proven, asked - proven
+
+
+def fleet_bundle_dirs() -> list[Path]:
+    """The folders Fleet makes bundles of: the GitRepo's paths, in this repository."""
+    return [REPO / path for path in load(GITREPO)["spec"]["paths"]]
+
+
 def fleet_values() -> dict[str, dict]:
-    bundle = load(RANCHER / "fleet" / "fleet.yaml")
+    (bundle_dir,) = fleet_bundle_dirs()
+    bundle = load(bundle_dir / "fleet.yaml")
     values = {"bundle": bundle["helm"]["values"]}
     for target in bundle["targetCustomizations"]:
         values[target["name"]] = deep_merge(bundle["helm"]["values"], target["helm"]["values"])
@@ -89,18 +106,28 @@ def fleet_values() -> dict[str, dict]:
 def test_fleet_values_render_the_chart(chart, target):
     values = fleet_values()[target]
     chart.validate_schema(chart.merge_values(values))
-    assert chart.render(values, name=RELEASE, namespace=NAMESPACE)
+    # Fleet's agent installs against its cluster, where the chart keeps a generated
+    # password; rendering offline here needs one given.
+    assert chart.render(deep_merge(values, {"db": RENDER_AUTH}), name=RELEASE, namespace=NAMESPACE)
 
 
-def test_fleet_bundle_points_at_this_chart():
-    bundle = load(RANCHER / "fleet" / "fleet.yaml")
-    match = re.fullmatch(r"git::https://(.+)\.git//(.+)\?ref=(.+)", bundle["helm"]["chart"])
-    assert match and (REPO / match[2]) == CHART_DIR
-    gitrepo = load(RANCHER / "fleet" / "gitrepo.yaml")
-    assert gitrepo["spec"]["repo"] == f"https://{match[1]}.git" and gitrepo["spec"]["branch"] == match[3]
-    assert [(REPO / p) for p in gitrepo["spec"]["paths"]] == [RANCHER / "fleet"]
-    targets = {t["name"] for t in gitrepo["spec"]["targets"]}
-    assert targets == {t["name"] for t in bundle["targetCustomizations"]}
+def test_fleet_deploys_the_chart_of_the_commit_it_synced():
+    # Fleet reads a chart only from inside a bundle's folder, and a chart URL would
+    # fetch another revision than the one synced: the bundle folder is the chart.
+    (bundle_dir,) = fleet_bundle_dirs()
+    assert bundle_dir == CHART_DIR and (bundle_dir / "Chart.yaml").is_file()
+    helm_options = load(bundle_dir / "fleet.yaml")["helm"]
+    assert not helm_options.get("chart") and not helm_options.get("repo")
+    assert helm_options["releaseName"] == RELEASE
+    gitrepo = load(GITREPO)["spec"]
+    assert gitrepo["repo"].startswith("https://") and gitrepo["branch"] and "revision" not in gitrepo
+    targets = {t["name"] for t in gitrepo["targets"]}
+    assert targets == {t["name"] for t in load(bundle_dir / "fleet.yaml")["targetCustomizations"]}
+
+
+def test_fleet_options_stay_out_of_the_packaged_chart(tmp_path):
+    with helm.Chart.load(helm.package(CHART_DIR, destination=tmp_path)) as packaged:
+        assert "fleet.yaml" not in {f["name"] for f in packaged.files}
 
 
 def test_rancher_v1_catalog_entry_is_complete():

@@ -34,7 +34,11 @@ class NginxFront(HttpProcess):
 
     def __init__(self, upstreams: list[str] | str, base_dir: Path | None = None,
                  port: int | None = None, static_dir: Path = PUBLIC_DIR,
-                 refresh_seconds: int | None = None, resolver: str | None = None):
+                 refresh_seconds: int | None = None, resolver: str | None = None,
+                 wrapper: list[str] = ()):
+        # A command both the rendering and nginx run under, e.g. one that gives them a
+        # pod's /etc/resolv.conf (tests.support.dnsmasq.with_resolv_conf).
+        self.wrapper = list(wrapper)
         self.upstreams = [upstreams] if isinstance(upstreams, str) else list(upstreams)
         self.base_dir = Path(base_dir or tempfile.mkdtemp(prefix="yelb-nginx-"))
         self.port = port or free_port()
@@ -57,7 +61,7 @@ class NginxFront(HttpProcess):
     def render(self) -> subprocess.CompletedProcess:
         """Run render-config.sh; raises with its one-line message when a setting is bad."""
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **self.settings}
-        return subprocess.run([str(RENDER_SCRIPT)], env=env, capture_output=True, text=True,
+        return subprocess.run([*self.wrapper, str(RENDER_SCRIPT)], env=env, capture_output=True, text=True,
                               check=True, timeout=30)
 
     def start(self, wait: bool = True) -> "NginxFront":
@@ -65,7 +69,7 @@ class NginxFront(HttpProcess):
         # Started as root, nginx would run its workers as `nobody`, who cannot read the
         # private temp folders; in the container master and workers share one user, as here.
         directives = "daemon off; user root;" if os.geteuid() == 0 else "daemon off;"
-        self.spawn([NGINX, "-p", str(self.base_dir), "-c", str(self.config_file), "-e", "stderr",
+        self.spawn([*self.wrapper, NGINX, "-p", str(self.base_dir), "-c", str(self.config_file), "-e", "stderr",
                     "-g", directives])
         if wait:
             self.wait_healthy()

@@ -19,7 +19,7 @@ import requests
 
 from tests.support.nginx import NginxFront, PUBLIC_DIR, RENDER_SCRIPT
 from tests.support.services import free_port, port_open, wait_until
-from tests.ui.dns_server import DnsServer
+from tests.support.dnsmasq import ClusterDns, can_serve_dns
 
 UI_VERSION = json.loads((PUBLIC_DIR.parent / "package.json").read_text())["version"]
 
@@ -131,13 +131,13 @@ def test_no_live_appserver_gives_a_json_502(front, replicas):
     assert requests.get(f"{front.url}/", timeout=5).status_code == 200
 
 
+@pytest.mark.skipif(not can_serve_dns(), reason="needs root and Debian's dnsmasq (port 53)")
 def test_front_starts_before_the_appserver_name_resolves_and_follows_it(appserver_factory,
                                                                            yelb_env, tmp_path):
     appserver = appserver_factory(yelb_env, hostname="appserver-1")
-    dns_port = free_port()
+    dns = ClusterDns({}, base_dir=tmp_path).start()
     front = NginxFront(f"http://yelb-appserver.test:{appserver.port}", base_dir=tmp_path / "front",
-                       resolver=f"127.0.0.1:{dns_port}").start()
-    dns = None
+                       resolver=dns.address).start()
     try:
         # No DNS answers yet, as when the appserver's service does not exist: the front
         # still starts and serves the page, and the API says what is missing, in JSON.
@@ -146,19 +146,19 @@ def test_front_starts_before_the_appserver_name_resolves_and_follows_it(appserve
         assert answer.status_code == 502
         assert answer.json() == {"error": "appserver unavailable", "status": 502}
 
-        # The name appears: the running front finds the appserver without a restart...
-        dns = DnsServer(dns_port, {"yelb-appserver.test": "127.0.0.1"}).start()
+        # The name appears: the running front finds the appserver without a restart, once
+        # the NXDOMAIN it was told has aged out (nginx keeps answers for `valid=10s`)...
+        dns.set_records({"yelb-appserver.test": "127.0.0.1"})
         wait_until(lambda: requests.get(f"{front.url}/api/hostname", timeout=5).text == "appserver-1",
-                   10, "the front to resolve the new name")
+                   15, "the front to resolve the new name")
         # ...and lets go of it once the name is gone (nginx re-resolves every 10 s at most).
-        dns.records.clear()
+        dns.set_records({})
         wait_until(lambda: requests.get(f"{front.url}/api/hostname", timeout=5).status_code == 502,
                    15, "the front to notice the name is gone")
         assert front.process.poll() is None
     finally:
         front.destroy()
-        if dns:
-            dns.stop()
+        dns.stop()
 
 
 def test_container_entrypoint_runs_as_an_unprivileged_user(appserver_factory, yelb_env):

@@ -12,6 +12,11 @@
 #   YELB_UI_RUNTIME_DIR      the one writable directory (default /tmp/yelb-ui)
 #   YELB_UI_REFRESH_SECONDS  how often the page refreshes, 1-300 (default 5)
 #   YELB_RESOLVER            DNS servers for the appserver name (default: nameservers in /etc/resolv.conf)
+#
+# A short appserver name (fewer dots than resolv.conf's ndots, e.g. `yelb-appserver` in a
+# Kubernetes pod) is expanded here through resolv.conf's search list, as the system resolver
+# would: nginx resolves the name itself at request time and never applies the search list, and
+# cluster DNS answers only fully qualified names.
 set -euf # -f: no file name globbing, values are split on commas and spaces only
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -60,6 +65,37 @@ is_ip_address() {
     echo "$1" | grep -Eq '^([0-9]{1,3}\.){3}[0-9]{1,3}$|^\['
 }
 
+# The system resolver's view from /etc/resolv.conf: the search list (the last `search` or
+# `domain` line wins) and ndots (default 1).
+search_domains=$(awk '$1 == "search" || $1 == "domain" { $1 = ""; list = $0 } END { print list }' /etc/resolv.conf 2>/dev/null || true)
+ndots=$(awk '$1 == "options" { for (i = 2; i <= NF; i++) if ($i ~ /^ndots:[0-9]+$/) n = substr($i, 7) } END { print n == "" ? 1 : n }' /etc/resolv.conf 2>/dev/null || echo 1)
+
+# qualified_name NAME: the name the system resolver would settle on. A name with fewer dots
+# than ndots is tried under each search domain first, then as given, and the first that
+# resolves wins; when none resolves yet, the first one the resolver would try.
+qualified_name() {
+    candidates=$1
+    dots=$(printf '%s' "$1" | tr -cd . | wc -c)
+    if [ "$dots" -lt "$ndots" ]; then
+        candidates=""
+        for domain in $search_domains; do candidates="$candidates $1.${domain%.}"; done
+        candidates="$candidates $1"
+    fi
+    for candidate in $candidates; do
+        # A trailing dot makes getent look up exactly the expanded name, with no search of its
+        # own; the name as given is looked up as is, so /etc/hosts entries count too.
+        lookup=$candidate.
+        [ "$candidate" != "$1" ] || lookup=$candidate
+        if getent ahosts "$lookup" >/dev/null 2>&1; then
+            echo "$candidate"
+            return
+        fi
+    done
+    # shellcheck disable=SC2086 # split on spaces; -f keeps it from globbing
+    set -- $candidates
+    echo "$1"
+}
+
 servers=""
 count=0
 needs_resolver=false
@@ -70,7 +106,10 @@ for endpoint in $endpoints; do
     endpoint=$(echo "$endpoint" | tr -d ' ')
     server=$(host_port "$endpoint") ||
         fail "YELB_APPSERVER_ENDPOINT must be http://host:port URLs separated by commas, got '$endpoint'"
-    is_ip_address "${server%:*}" || needs_resolver=true
+    if ! is_ip_address "${server%:*}"; then
+        needs_resolver=true
+        server="$(qualified_name "${server%:*}"):${server##*:}"
+    fi
     servers="$servers $server"
     count=$((count + 1))
 done

@@ -1,7 +1,9 @@
-"""helm test: cast one vote through the appserver and check the count went up.
+"""helm test: vote through the UI Service, as a user does, and read the count back.
 
-Runs inside the appserver image (standard library only). YELB_APPSERVER_URL
-points at the appserver Service; the first configured option gets the vote.
+Runs inside the appserver image (standard library only). YELB_UI_URL points at
+the release's yelb-ui Service; every call goes through the UI front's /api proxy,
+so a front that cannot reach the appserver fails the test. The first configured
+option gets the vote.
 """
 
 import json
@@ -9,7 +11,7 @@ import os
 import sys
 import urllib.request
 
-BASE = os.environ.get("YELB_APPSERVER_URL", "http://yelb-appserver:4567").rstrip("/")
+BASE = os.environ["YELB_UI_URL"].rstrip("/")
 
 
 def call(method, path):
@@ -28,9 +30,9 @@ def main():
     before = count_of(option)
     cast = call("POST", f"/api/votes/{option}")
     after = count_of(option)
-    print(f"{option}: {before} -> vote answered {cast['value']} -> {after}")
+    print(f"{BASE}: {option}: {before} -> vote answered {cast['value']} -> read back {after}")
     if not (cast["value"] > before and after >= before + 1):
-        sys.exit(f"vote for {option} was not counted")
+        sys.exit(f"vote for {option} through {BASE} was not counted")
 
 
 if __name__ == "__main__":

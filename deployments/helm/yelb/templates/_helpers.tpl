@@ -14,13 +14,27 @@ app.kubernetes.io/name: {{ .component }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- end }}
 
-{{/* An image reference: the public default, or image.registry for every image. */}}
+{{/*
+Name of one of the release's objects, e.g. "yelb-ui". The release "yelb" keeps the
+original names (yelb-ui, yelb-appserver, yelb-db, redis-server), which other
+deployments and docs use; any other release prefixes them ("demo-yelb-ui"), so two
+releases share a namespace without colliding.
+*/}}
+{{- define "yelb.name" -}}
+{{- if eq .root.Release.Name "yelb" -}}
+{{- .component -}}
+{{- else -}}
+{{- printf "%s-%s" .root.Release.Name .component -}}
+{{- end -}}
+{{- end }}
+
+{{/* An image reference: every image, Redis included, comes from image.registry. */}}
 {{- define "yelb.image" -}}
 {{- $v := .root.Values -}}
 {{- if eq .component "redis" -}}
-{{- if $v.image.registry -}}{{ printf "%s/redis:%s" $v.image.registry $v.redis.tag }}{{- else -}}{{ printf "redis:%s" $v.redis.tag }}{{- end -}}
+{{- printf "%s/redis:%s" $v.image.registry $v.redis.tag -}}
 {{- else -}}
-{{- printf "%s/%s:%s" ($v.image.registry | default "ghcr.io/yelb-project") .component $v.image.tag -}}
+{{- printf "%s/%s:%s" $v.image.registry .component ($v.image.tag | default .root.Chart.AppVersion) -}}
 {{- end -}}
 {{- end }}
 
@@ -57,11 +71,8 @@ securityContext:
 {{/* checkov skips with their reasons, next to the workload they apply to. */}}
 {{- define "yelb.checkovSkips" -}}
 checkov.io/skip-digest: CKV_K8S_43=Images are addressed by tag so one registry/tag knob retargets every tier
-{{- if and (ne .component "redis-server") (eq .root.Values.image.tag "latest") }}
-checkov.io/skip-tag: CKV_K8S_14=The public default tag is latest; set image.tag to pin a release
-{{- end }}
 {{- if ne .root.Values.image.pullPolicy "Always" }}
-checkov.io/skip-pull-policy: CKV_K8S_15=image.pullPolicy is relaxed only with a pinned image.tag (the schema refuses it with latest)
+checkov.io/skip-pull-policy: CKV_K8S_15=A pinned version tag never moves, and IfNotPresent runs images loaded with kind/minikube/k3d (the schema demands Always with latest)
 {{- end }}
 {{- if not .root.Values.networkPolicy.enabled }}
 checkov.io/skip-networkpolicy: CKV2_K8S_6=NetworkPolicies are opt-in (networkPolicy.enabled) as not every CNI enforces them
@@ -70,7 +81,7 @@ checkov.io/skip-networkpolicy: CKV2_K8S_6=NetworkPolicies are opt-in (networkPol
 
 {{/* Name of the Secret holding the database password. */}}
 {{- define "yelb.dbSecretName" -}}
-{{- .Values.db.auth.existingSecret | default "yelb-db-credentials" -}}
+{{- .Values.db.auth.existingSecret | default (include "yelb.name" (dict "root" . "component" "yelb-db-credentials")) -}}
 {{- end }}
 
 {{/* Reference to the database password, for env entries. */}}
@@ -83,6 +94,10 @@ valueFrom:
 
 {{/* Value combinations the schema cannot express; fail with one clear line. */}}
 {{- define "yelb.validate" -}}
+{{- $db := include "yelb.name" (dict "root" . "component" "yelb-db") -}}
+{{- if gt (len $db) 52 -}}
+{{- fail (printf "release name %q is too long: StatefulSet %s must stay within 52 characters (its pods' revision label adds 11), so use at most 44" .Release.Name $db) -}}
+{{- end -}}
 {{- $as := .Values.autoscaling -}}
 {{- if and $as.enabled (gt (int $as.minReplicas) (int $as.maxReplicas)) -}}
 {{- fail (printf "autoscaling.minReplicas (%v) must not exceed autoscaling.maxReplicas (%v)" $as.minReplicas $as.maxReplicas) -}}
