@@ -11,9 +11,10 @@ import signal
 import sys
 import time
 
+from tests.deployments.renders import pod_specs
+
 from .cluster import Cluster, Deployment
 from .images import preloaded, pull_policy
-from .pods import pods_from
 from .renders import all_renders
 from .votes import vote_checks
 
@@ -39,10 +40,9 @@ class Report:
 
 
 def containers_of(docs: list[dict]):
-    for doc in docs:
-        for pod in pods_from(doc, "default")[:1]:
-            for container in pod.spec["containers"]:
-                yield doc, container
+    for doc, spec in pod_specs(docs):
+        for container in spec["containers"]:
+            yield doc, container
 
 
 def run_render(cluster: Cluster, render, report: Report, built: dict[str, str], ready_timeout: float) -> None:

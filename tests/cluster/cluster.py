@@ -17,7 +17,7 @@ from .pods import ConfigError, Pod, is_test_hook, pods_from, service_links
 
 # Kinds that only an API server, a controller or a CNI would act on.
 NOT_MODELED = {"Ingress", "NetworkPolicy", "HorizontalPodAutoscaler", "PodDisruptionBudget",
-               "ServiceMonitor", "Namespace", "ServiceAccount", "PersistentVolumeClaim"}
+               "ServiceMonitor", "Namespace", "ServiceAccount"}
 
 
 @dataclass

@@ -69,7 +69,7 @@ def pods_from(doc: dict, namespace: str) -> list[Pod]:
 
 def is_test_hook(doc: dict) -> bool:
     hooks = doc["metadata"].get("annotations", {}).get(HOOK, "")
-    return "test" in [hook.strip() for hook in hooks.split(",")]
+    return any(hook.strip() in ("test", "test-success") for hook in hooks.split(","))
 
 
 # --- environment --------------------------------------------------------------------
