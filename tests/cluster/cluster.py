@@ -88,6 +88,7 @@ class Deployment:
             if not is_test_hook(doc):
                 for pod in pods_from(doc, self.render.namespace):
                     errors += self.start(pod)
+        self.publish_dns()  # headless Services that publish pods before they are Ready
         return errors
 
     def start(self, pod: Pod) -> list[str]:
@@ -124,9 +125,10 @@ class Deployment:
             if service["spec"].get("clusterIP") != "None":
                 continue
             name, ns = service["metadata"]["name"], self.namespace_of(service)
-            ready = [pod for pod in self.pods if pod.ready and self.selects(service, pod)]
-            records[service_fqdn(name, ns)] = [pod.ip for pod in ready]
-            for pod in ready:  # StatefulSet pods under their governing headless Service
+            everyone = service["spec"].get("publishNotReadyAddresses", False)
+            listed = [pod for pod in self.pods if pod.ip and (pod.ready or everyone) and self.selects(service, pod)]
+            records[service_fqdn(name, ns)] = [pod.ip for pod in listed]
+            for pod in listed:  # StatefulSet pods under their governing headless Service
                 if pod.subdomain == name:
                     records[f"{pod.name}.{service_fqdn(name, ns)}"] = [pod.ip]
         self.cluster.dns.publish({name: ips for name, ips in records.items() if ips})

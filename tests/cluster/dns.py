@@ -5,7 +5,7 @@ NXDOMAIN: only a client that applies the pod's search list finds the Service."""
 
 from __future__ import annotations
 
-import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -64,6 +64,4 @@ class ClusterDNS:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
-        for path in self.workdir.iterdir():
-            path.unlink()
-        os.rmdir(self.workdir)
+        shutil.rmtree(self.workdir, ignore_errors=True)
