@@ -84,21 +84,29 @@ test-docs: ## check the docs: links, anchors, the commands they show, the archit
 	.venv/bin/pytest tests/docs $(PYTEST_ARGS)
 
 # Docker images and the compose deployment (deployments/registry/README.md).
-# REGISTRY=<host>/<project> and TAG=<tag> name the images to build, push and pull.
-images: ## build every Yelb image (REGISTRY=<host>/<project> TAG=<tag> to name them)
+# One registry knob and one tag knob, the same words as in every deployment file:
+# YELB_REGISTRY=<host>/<project> (default ghcr.io/yelb-project) and YELB_TAG
+# (default the release version), as make variables or in the environment
+# (make hands variables given on its command line to the scripts' environment).
+
+images: ## build every Yelb image as YELB_REGISTRY/<name>:YELB_TAG
 	scripts/docker/images.sh
 
-push: ## tag and push the built images to REGISTRY=<host>/<project> with TAG
+push: ## tag and push the built images, Redis included, to YELB_REGISTRY with YELB_TAG
 	scripts/docker/push.sh
 
-deploy-registry: ## start the compose stack from REGISTRY and TAG (pulls, never builds)
+push-chart: ## package the Helm chart and push it to oci://YELB_REGISTRY/charts
+	@scripts/bootstrap test
+	scripts/docker/push-chart.sh
+
+deploy-registry: ## start the compose stack from YELB_REGISTRY and YELB_TAG (pulls, never builds)
 	scripts/docker/deploy.sh
 
 test-compose: ## static checks of the Dockerfiles, compose and swarm files, yelb-db's schema
 	@scripts/bootstrap test
 	.venv/bin/pytest tests/compose $(PYTEST_ARGS)
 
-e2e-compose: ## images, registry push/pull, compose x3 and swarm in a real Docker engine (root)
+e2e-compose: ## images and chart through a registry, compose x3, Rancher 1.6, swarm in a real Docker engine (root)
 	@scripts/bootstrap e2e
 	tests/compose/e2e/run.sh
 

@@ -1,8 +1,8 @@
 """Demo 5, registry switch: push the images to a private registry and redeploy from it.
 
 Needs Docker, so it runs against compose (default) or kubernetes, never natively.
-The same three scripts (scripts/docker/images.sh, push.sh, deploy.sh) are what
-`make e2e-compose` proves end to end in a real Docker engine.
+The same scripts (scripts/docker/images.sh, push.sh, push-chart.sh, deploy.sh) are
+what `make e2e-compose` proves end to end in a real Docker engine.
 """
 
 from demos import watch
@@ -29,7 +29,12 @@ def demo(book, target, args):
 
     book.step(f"Push every image, Redis included, to {args.registry} with tag {args.tag}",
               "one '==> <registry>/<image>:<tag>' line per image, then docker push progress")
-    target.sh(["scripts/docker/push.sh"], env={"REGISTRY": args.registry, "TAG": args.tag}, timeout=900)
+    target.sh(["scripts/docker/push.sh"], env={"YELB_REGISTRY": args.registry, "YELB_TAG": args.tag}, timeout=900)
+    book.pause()
+
+    book.step(f"Push the Helm chart beside the images, as oci://{args.registry}/charts/yelb",
+              "one '==> oci://<registry>/charts/yelb:<version> (sha256:...)' line")
+    target.sh(["scripts/docker/push-chart.sh"], env={"YELB_REGISTRY": args.registry}, timeout=300)
     book.pause()
 
     book.step(f"Redeploy from {args.registry} only",
@@ -38,7 +43,7 @@ def demo(book, target, args):
     book.expect(target, "the page answers from the redeployed stack", lambda: watch.version(target.url),
                 lambda version: "revision" in version, timeout=120)
     book.pause()
-    book.done("redeploy from the public images: scripts/docker/deploy.sh with no REGISTRY "
+    book.done("redeploy from the public images: scripts/docker/deploy.sh with no YELB_REGISTRY "
               "(or kubectl apply -f deployments/kubernetes/yelb.yaml)")
 
 

@@ -160,7 +160,7 @@ class ComposeTarget(_Commands):
 
     def deploy_from_registry(self, registry: str, tag: str) -> None:
         # Pulls every image from the registry and recreates the stack from them; never builds.
-        self.sh(["scripts/docker/deploy.sh"], env={"REGISTRY": registry, "TAG": tag}, timeout=600)
+        self.sh(["scripts/docker/deploy.sh"], env={"YELB_REGISTRY": registry, "YELB_TAG": tag}, timeout=600)
         self.sh([*self.compose, "images"])
 
 

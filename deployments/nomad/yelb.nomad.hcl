@@ -2,7 +2,7 @@
 # service catalogue so that scaling a tier never needs an edit.
 #
 #   nomad job run yelb.nomad.hcl
-#   nomad job run -var registry=harbor.example.com/yelb -var appserver_count=3 yelb.nomad.hcl
+#   nomad job run -var registry=harbor.example.com/yelb -var tag=1.0.0 yelb.nomad.hcl
 #   nomad job run -var service_provider=consul yelb.nomad.hcl   # Consul catalogue instead
 #
 # Needs Nomad >= 1.5 (built-in service checks, Nomad Variables, datacenter
@@ -17,26 +17,32 @@ variable "datacenters" {
 }
 
 variable "registry" {
-  description = "Registry (and path) holding the yelb-ui, yelb-appserver and yelb-db images."
+  description = "Registry and path holding every image of the job: yelb-ui, yelb-appserver, yelb-db and the redis:7-alpine mirror."
   type        = string
   default     = "ghcr.io/yelb-project"
 
+  # Nomad prints error_message as written (it cannot quote the value), so it
+  # names the variable and the rule the value broke.
+  validation {
+    condition     = !can(regex("^[A-Za-z][A-Za-z0-9+.-]*://", var.registry))
+    error_message = "The registry variable must not start with a scheme such as https://: give host[:port]/path, e.g. harbor.example.com/yelb."
+  }
+
   validation {
     condition     = can(regex("^[^/\\s]+(/[^/\\s]+)*$", var.registry))
-    error_message = "The registry must be a host with an optional path and no trailing slash, e.g. harbor.example.com/yelb."
+    error_message = "The registry variable must be host[:port] with an optional path, without spaces or a trailing slash, e.g. harbor.example.com/yelb."
   }
 }
 
 variable "tag" {
-  description = "Image tag of the Yelb images."
+  description = "Image tag of the Yelb images: the release version."
   type        = string
-  default     = "latest"
-}
+  default     = "1.0.0"
 
-variable "redis_image" {
-  description = "Full Redis image reference; point it at a mirror on a private registry."
-  type        = string
-  default     = "redis:7-alpine"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.tag))
+    error_message = "The tag variable must be a Docker tag: letters, digits, '_', '.' and '-', at most 128 characters, e.g. 1.0.0."
+  }
 }
 
 variable "appserver_count" {
@@ -121,8 +127,10 @@ job "yelb" {
     auto_revert       = true
   }
 
-  # Every group: once its restart attempts are spent, the allocation is
-  # placed again (elsewhere if possible), backing off up to 10 minutes.
+  # Every group: once a task has spent its restart attempts (restart mode
+  # "fail"; "delay" would restart it in place for ever and never get here),
+  # the allocation fails and is placed again, elsewhere if possible, backing
+  # off up to 10 minutes.
   reschedule {
     delay          = "30s"
     delay_function = "exponential"
@@ -150,7 +158,7 @@ job "yelb" {
       attempts = 3
       interval = "5m"
       delay    = "15s"
-      mode     = "delay"
+      mode     = "fail"
     }
 
     task "yelb-db" {
@@ -236,7 +244,7 @@ job "yelb" {
       attempts = 3
       interval = "5m"
       delay    = "10s"
-      mode     = "delay"
+      mode     = "fail"
     }
 
     task "redis-server" {
@@ -244,13 +252,16 @@ job "yelb" {
       user   = "10001:10001"
 
       config {
-        image           = var.redis_image
+        image           = "${var.registry}/redis:7-alpine"
         ports           = ["redis"]
         readonly_rootfs = true
         cap_drop        = ["ALL"]
         security_opt    = ["no-new-privileges"]
         # Page views are a cache: no snapshots; the working directory is a tmpfs.
-        args = ["redis-server", "--save", "", "--appendonly", "no"]
+        # Appservers on other clients connect without a password, which Redis's
+        # protected mode refuses unless it is off (the stock image's build turns
+        # it off; a mirror built from another Redis may not).
+        args = ["redis-server", "--save", "", "--appendonly", "no", "--protected-mode", "no"]
 
         mount {
           type   = "tmpfs"
@@ -316,7 +327,7 @@ job "yelb" {
       attempts = 3
       interval = "2m"
       delay    = "5s"
-      mode     = "delay"
+      mode     = "fail"
     }
 
     task "yelb-appserver" {
@@ -437,7 +448,7 @@ job "yelb" {
       attempts = 3
       interval = "2m"
       delay    = "5s"
-      mode     = "delay"
+      mode     = "fail"
     }
 
     task "yelb-ui" {
@@ -463,15 +474,17 @@ job "yelb" {
 
       # Every registered appserver, as the comma list the UI's nginx turns
       # into an upstream group (round robin, a failing replica skipped for
-      # 10 s). Scaling the appserver re-renders the list and restarts the UI
-      # task; splay spreads the restarts when several UIs run. With no
-      # appserver registered the UI keeps its default URL: the page loads and
-      # /api answers 502 until one registers.
+      # 2 s). The task reads it as its environment at start. When the list
+      # changes (scaling, a replica moving), Nomad rewrites the file and runs
+      # the image's reload.sh inside the container: nginx renders its
+      # configuration from the new list and reloads in place, so the page
+      # keeps answering. A failed reload leaves the old list serving and shows
+      # as a task event. With no appserver registered the UI keeps its default
+      # URL: the page loads and /api answers 502 until one registers.
       template {
         destination = "local/appservers.env"
         env         = true
-        change_mode = "restart"
-        splay       = "10s"
+        change_mode = "script"
         data        = <<-EOT
           YELB_APPSERVER_ENDPOINT=
           {{- range $index, $appserver := ${local.catalogue} "yelb-appserver" -}}
@@ -480,6 +493,13 @@ job "yelb" {
             http://yelb-appserver:4567
           {{- end }}
         EOT
+
+        change_script {
+          command       = "/opt/yelb-ui/reload.sh"
+          args          = ["/local/appservers.env"]
+          timeout       = "20s"
+          fail_on_error = false
+        }
       }
 
       service {

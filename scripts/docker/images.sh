@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds every Yelb image as $REGISTRY/<name>:$TAG.
+# Builds every Yelb image as $YELB_REGISTRY/<name>:$YELB_TAG (scripts/docker/common.sh).
 #
 #   scripts/docker/images.sh                 # all images
 #   scripts/docker/images.sh yelb-db         # some of them
@@ -12,7 +12,6 @@
 #   DOCKER_BUILD_FLAGS   extra `docker build` flags, e.g. "--network host --pull"
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$YELB_ROOT/yelb-appserver/pyproject.toml")
 revision=${REVISION:-$(git -C "$YELB_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)}
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -20,7 +19,7 @@ trap 'rm -rf "$scratch"' EXIT
 build() {
 	local name=$1 context
 	context=$(yelb_context "$name")
-	local args=(--build-arg "VERSION=$version" --build-arg "REVISION=$revision")
+	local args=(--build-arg "VERSION=$YELB_VERSION" --build-arg "REVISION=$revision")
 	local var
 	for var in PYTHON_IMAGE NGINX_IMAGE POSTGRES_IMAGE; do
 		if [ -n "${!var:-}" ]; then args+=(--build-arg "$var=${!var}"); fi
@@ -34,9 +33,9 @@ build() {
 		args+=(--build-arg WHEELHOUSE=.wheelhouse -f "$scratch/$name/Dockerfile")
 		context=$scratch/$name
 	fi
-	echo "==> $REGISTRY/$name:$TAG"
+	echo "==> $YELB_REGISTRY/$name:$YELB_TAG"
 	# shellcheck disable=SC2086  # DOCKER_BUILD_FLAGS is a list of flags
-	docker build ${DOCKER_BUILD_FLAGS:-} "${args[@]}" -t "$REGISTRY/$name:$TAG" "$context"
+	docker build ${DOCKER_BUILD_FLAGS:-} "${args[@]}" -t "$YELB_REGISTRY/$name:$YELB_TAG" "$context"
 }
 
 names=${*:-$YELB_IMAGES}

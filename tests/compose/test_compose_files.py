@@ -47,8 +47,7 @@ def test_original_service_names(root, stack):
 
 
 def test_images_follow_the_registry_and_tag_knobs():
-    env = {"YELB_REGISTRY": "harbor.example.com/yelb", "YELB_TAG": "1.2.3",
-           "YELB_REDIS_IMAGE": "harbor.example.com/yelb/redis:7-alpine"}
+    env = {"YELB_REGISTRY": "harbor.example.com/yelb", "YELB_TAG": "1.2.3"}
     for path in (ROOT_COMPOSE, SWARM_STACK):
         services = compose_config(path, env)["services"]
         for name, service in services.items():
@@ -58,8 +57,8 @@ def test_images_follow_the_registry_and_tag_knobs():
 
 
 def test_public_defaults(root):
-    assert root["yelb-appserver"]["image"] == "ghcr.io/yelb-project/yelb-appserver:latest"
-    assert root["redis-server"]["image"] == "redis:7-alpine"
+    assert root["yelb-appserver"]["image"] == "ghcr.io/yelb-project/yelb-appserver:1.0.0"
+    assert root["redis-server"]["image"] == "ghcr.io/yelb-project/redis:7-alpine"
 
 
 def test_every_yelb_image_can_be_built_from_the_clone(root):

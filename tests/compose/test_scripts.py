@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
+import yaml
+
 from .files import REPO
 
 SCRIPTS = REPO / "scripts" / "docker"
@@ -24,18 +27,38 @@ def test_images_rejects_an_unknown_image_before_anything_else():
                                      "(one of: yelb-appserver yelb-ui yelb-db yelb-loadgen)")
 
 
-def test_push_needs_a_registry():
-    result = run("push.sh")
+@pytest.mark.parametrize("script", ["push.sh", "push-chart.sh"])
+def test_push_needs_a_registry(script):
+    result = run(script)
     assert result.returncode == 2
-    assert "set REGISTRY=<host>/<project>" in result.stderr
+    assert result.stderr.startswith(f"{script}: set YELB_REGISTRY=<host>/<project>")
+
+
+@pytest.mark.parametrize("registry", ["https://harbor.example.com/yelb", "harbor.example.com/yelb/"])
+@pytest.mark.parametrize("script", ["images.sh", "push.sh", "push-chart.sh", "deploy.sh"])
+def test_a_registry_url_is_refused_in_one_line_naming_it(script, registry):
+    result = run(script, YELB_REGISTRY=registry)
+    assert result.returncode == 2
+    assert result.stderr == (f"{script}: YELB_REGISTRY={registry}: give <host>/<project>, "
+                             "without a scheme or a trailing slash\n")
 
 
 def test_each_script_says_when_no_engine_answers():
     for script in ("images.sh", "push.sh", "deploy.sh"):
-        result = run(script, REGISTRY="registry.example.com/yelb")
+        result = run(script, YELB_REGISTRY="registry.example.com/yelb")
         assert result.returncode == 1, script
         assert result.stderr.strip() == (f"{script}: no Docker engine answers (is dockerd running? "
                                          "DOCKER_HOST=unix:///nonexistent/docker.sock)")
+
+
+def test_the_default_tag_is_the_release_version():
+    """The scripts read the version from the appserver's pyproject.toml; the
+    chart's appVersion, the tag every other format defaults to, must agree."""
+    result = subprocess.run(["bash", "-c", f". {SCRIPTS / 'common.sh'}; echo $YELB_REGISTRY $YELB_TAG"],
+                            capture_output=True, text=True, timeout=10, env=NO_ENGINE)
+    chart = yaml.safe_load((REPO / "deployments" / "helm" / "yelb" / "Chart.yaml").read_text())
+    assert result.stdout.split() == ["ghcr.io/yelb-project", str(chart["appVersion"])]
+    assert str(chart["appVersion"]) != "latest"
 
 
 def test_scripts_are_valid_bash():

@@ -104,7 +104,7 @@ def test_compose_commands_name_what_exists(demo, compose_file):
                 assert next(words).split("=")[0] in services
             elif not word.startswith("-") and word not in {"up", "stop", "start", "restart", "images"}:
                 assert word in services, f"{word} is not a service of docker-compose.yml"
-        assert set(env) <= APPSERVER_VARIABLES | {"REGISTRY", "TAG"}, env
+        assert set(env) <= APPSERVER_VARIABLES | {"YELB_REGISTRY", "YELB_TAG"}, env
 
 
 @pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose is not installed")

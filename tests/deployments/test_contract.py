@@ -3,7 +3,9 @@ what matters. The application side is read from the code (the appserver's
 settings and routes, the UI front's nginx locations); each format is read by a
 loader in formats/.
 
-- images go through the format's registry/tag knob;
+- every image, Redis included, goes through the format's one registry knob and
+  one tag knob, spelled as decided for the format, and through nothing else;
+  the defaults are the published images at the release version;
 - the appserver gets the settings it needs (its stores, one shared password),
   valid as the appserver parses them, and none it does not read;
 - ports match the ones the appserver and its stores use;
@@ -21,12 +23,15 @@ import yaml
 from yelb_appserver.config import ConfigError
 
 from . import renders
-from .formats import PUBLIC_REGISTRY, Deployment, Value, compose, kubernetes, nomad
+from .formats import PUBLIC_REGISTRY, PUBLIC_TAG, REDIS, Deployment, Value, compose, kubernetes, nomad
 from .formats.app import DEFAULTS, SETTING_NAMES, config_for, image_env, probe_paths, ui_probe_paths
 
 REPO = renders.REPO
 YELB_IMAGES = ("yelb-ui", "yelb-appserver", "yelb-db")
-COMPOSE_KNOBS = {"registry": "YELB_REGISTRY", "tag": "YELB_TAG", "redis": "YELB_REDIS_IMAGE"}
+# Format name prefix -> what its images are named from, and nothing else.
+KNOB_PAIRS = {"compose": set(compose.KNOBS), "swarm": set(compose.KNOBS), "rancher-v1.6": set(compose.KNOBS),
+              "helm": set(kubernetes.HELM_KNOBS), "nomad": {"registry", "tag"},
+              "kustomize": {kubernetes.SET_REGISTRY.name}}
 # Folders of compose-format files other engineers deliver: each file found
 # there is one more deployment held to the contract.
 COMPOSE_FOLDERS = {"compose": REPO / "deployments" / "compose", "swarm": REPO / "deployments" / "swarm"}
@@ -44,7 +49,7 @@ def compose_variants(root_compose: Path) -> dict:
                 continue
             standalone = all(services.get(tier, {}).get("image") for tier in TIERS)
             files = [path] if standalone else [root_compose, path]
-            found[f"{kind}/{path.name}"] = (files, compose.compose_files(files, COMPOSE_KNOBS, f"{kind}/{path.name}"))
+            found[f"{kind}/{path.name}"] = (files, compose.compose_files(files, f"{kind}/{path.name}"))
     return found
 
 
@@ -52,7 +57,7 @@ def formats() -> dict[str, tuple[list[Path], object]]:
     """Format name -> (files it is made of, loader)."""
     root_compose = REPO / "docker-compose.yml"
     found = {
-        "compose": ([root_compose], compose.compose_files([root_compose], COMPOSE_KNOBS, "compose")),
+        "compose": ([root_compose], compose.compose_files([root_compose], "compose")),
         "rancher-v1.6": ([compose.RANCHER_V1 / "docker-compose.yml", compose.RANCHER_V1 / "rancher-compose.yml"],
                          compose.rancher_v1),
         "nomad": ([nomad.JOB], nomad.load),
@@ -70,11 +75,16 @@ FORMATS = formats()
 
 @pytest.fixture(params=sorted(FORMATS), scope="module")
 def loaded(request) -> tuple[Deployment, Deployment]:
-    """(public defaults, every image knob retargeted) of one format."""
+    """(public defaults, the knob pair retargeted) of one format."""
     files, load = FORMATS[request.param]
     missing = [str(f.relative_to(REPO)) for f in files if not f.exists()]
     assert not missing, f"{request.param}: missing {missing}"
     return load(False), load(True)
+
+
+@pytest.fixture(params=sorted(FORMATS))
+def format_name(request) -> str:
+    return request.param
 
 
 @pytest.mark.parametrize("kind", sorted(COMPOSE_FOLDERS))
@@ -96,14 +106,31 @@ def as_environ(env: dict[str, Value]) -> dict[str, str]:
 
 
 def test_images_go_through_the_registry_knob(loaded):
+    """Public: the published images at the release version. Retargeted through
+    the format's pair alone: every image, Redis included, moves with it."""
     for deployment in loaded:
         for image in YELB_IMAGES:
             assert deployment.tiers[image].image == f"{deployment.registry}/{image}:{deployment.tag}", deployment.name
-        redis = deployment.tiers["redis-server"].image
-        if deployment.registry == PUBLIC_REGISTRY:
-            assert redis in ("redis:7-alpine", "docker.io/library/redis:7-alpine"), deployment.name
-        else:
-            assert redis == f"{deployment.registry}/redis:7-alpine", deployment.name
+        assert deployment.tiers["redis-server"].image == f"{deployment.registry}/{REDIS}", deployment.name
+
+
+def test_defaults_are_the_release_never_latest(loaded):
+    public = loaded[0]
+    if public.registry == PUBLIC_REGISTRY:  # not a value set that names its own registry
+        assert public.tag == PUBLIC_TAG != "latest", public.name
+    assert all(not tier.image.endswith(":latest") for tier in public.tiers.values()), public.name
+
+
+def test_one_knob_pair_spelled_as_decided(format_name):
+    _, load = FORMATS[format_name]
+    knobs = load(False).image_knobs
+    expected = KNOB_PAIRS[format_name.split("/")[0]]
+    assert knobs == expected, f"{format_name}: images named from {sorted(knobs)}, decided {sorted(expected)}"
+
+
+def test_the_release_version_is_one():
+    chart = yaml.safe_load((renders.CHART_DIR / "Chart.yaml").read_text())
+    assert str(chart["appVersion"]) == PUBLIC_TAG, "Chart.yaml appVersion and yelb-appserver/pyproject.toml differ"
 
 
 def test_appserver_gets_what_it_reads_and_nothing_else(loaded):

@@ -1,15 +1,14 @@
 """Load the Nomad job the way ``nomad job run -var ...`` would see it.
 
-python-hcl2 parses deployments/nomad/yelb.nomad.hcl; this module applies the
-variable defaults and ``-var`` overrides, evaluates the locals and every
-``${...}``, and returns plain dataclasses: groups, tasks with concrete
-images, static environment, rendered-template variable names, services with
-their ports and checks. Other suites (the cross-deployment contract test)
-import :func:`load_job` and :meth:`Job.contract` instead of re-reading HCL.
+tests/nomad/standin evaluates deployments/nomad/yelb.nomad.hcl with the real
+HCL engine (variables with their types and validation, locals, every
+``${...}``); this module turns the result into plain dataclasses: groups,
+tasks with concrete images, static environment, templates, services with
+their ports and checks.
 
     from tests.nomad.nomad_job import load_job
     job = load_job(overrides={"registry": "harbor.example.com/yelb"})
-    job.contract()["yelb-appserver"]["image"]
+    job.groups["appserver"].tasks["yelb-appserver"].image
 """
 
 import json
@@ -20,21 +19,18 @@ from pathlib import Path
 import hcl2
 from hcl2 import SerializationOptions
 
-from .hcl_expressions import EvaluationError, interpolate
+from .standin import StandinError, evaluate_job, render_template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 JOB_FILE = REPO_ROOT / "deployments" / "nomad" / "yelb.nomad.hcl"
 
-# Lines of an env template that set a variable: NAME=value.
-_ENV_LINE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)=", re.MULTILINE)
 # Catalogue look-ups in a template: nomadService "x" (Nomad) or service "x" (Consul).
 _CATALOGUE_CALL = re.compile(r'\b(nomadService|service)\s+"([^"]+)"')
 _VARIABLE_CALL = re.compile(r'\bnomadVar(?:Exists)?\s+"([^"]+)"')
-_ACTION = re.compile(r"{{-?\s*(\w+)")
 
 
 class InvalidVariable(ValueError):
-    """An override is unknown or fails the variable's validation block."""
+    """Nomad would refuse the ``-var`` values (unknown, wrong type, failed validation)."""
 
 
 def parse_hcl(path):
@@ -51,39 +47,9 @@ def _label(key):
 
 
 def labelled(blocks):
-    """[{'"name"': body}, ...] -> {name: body}, keeping file order."""
+    """[{'name': body}, ...] -> {name: body}, keeping file order (python-hcl2's
+    quoted labels are unquoted)."""
     return {_label(key): body for block in blocks or [] for key, body in block.items()}
-
-
-class _Lazy(dict):
-    """Locals: each one evaluated on first use, so they may refer to each other."""
-
-    def __init__(self, raw, resolve):
-        super().__init__(raw)
-        self._resolve = resolve
-        self._done = set()
-
-    def __getitem__(self, key):
-        if key not in self._done:
-            super().__setitem__(key, self._resolve(super().__getitem__(key)))
-            self._done.add(key)
-        return super().__getitem__(key)
-
-
-def _resolver(scope):
-    def resolve(value):
-        if isinstance(value, list):
-            return [resolve(item) for item in value]
-        if isinstance(value, dict):
-            return {_label(key): resolve(item) for key, item in value.items()}
-        if isinstance(value, str):
-            if value.startswith('"') and value.endswith('"'):
-                return interpolate(json.loads(value), scope)
-            if value.startswith("${") and value.endswith("}"):
-                return interpolate(value, scope)
-        return value
-
-    return resolve
 
 
 @dataclass(frozen=True)
@@ -110,12 +76,7 @@ class Template:
     data: str
     env: bool
     change_mode: str
-    change_signal: str | None
-
-    @property
-    def variable_names(self):
-        """Names this template sets in the task's environment (env = true)."""
-        return set(_ENV_LINE.findall(self.data)) if self.env else set()
+    change_script: dict | None
 
     @property
     def catalogue_lookups(self):
@@ -124,13 +85,6 @@ class Template:
     @property
     def nomad_variable_paths(self):
         return set(_VARIABLE_CALL.findall(self.data))
-
-    @property
-    def balanced(self):
-        """Every range/with/if action has its end (Go template syntax)."""
-        actions = _ACTION.findall(self.data)
-        opened = sum(action in ("range", "with", "if") for action in actions)
-        return opened == actions.count("end")
 
 
 @dataclass(frozen=True)
@@ -150,13 +104,16 @@ class Task:
     def image(self):
         return self.config["image"]
 
-    @property
-    def env_names(self):
-        """Every variable the task's environment gets from the job."""
-        names = set(self.env)
+    def environment(self, catalogue=None, nomad_variables=None):
+        """The task's environment as a client builds it: the env block, then
+        every env = true template rendered against ``catalogue`` and
+        ``nomad_variables`` and read back."""
+        env = dict(self.env)
         for template in self.templates:
-            names |= template.variable_names
-        return names
+            if template.env:
+                env.update(render_template(template.data, catalogue, nomad_variables,
+                                           env=self.env, dotenv=True))
+        return env
 
 
 @dataclass(frozen=True)
@@ -197,57 +154,6 @@ class Job:
                     return group, service
         raise KeyError(name)
 
-    def contract(self):
-        """Per catalogue service: image, user, container port, env, health
-        paths and the catalogue services its templates look up.
-
-        The shape the cross-deployment contract test compares between
-        compose, Kubernetes, Helm, Rancher and Nomad.
-        """
-        summary = {}
-        for group in self.groups.values():
-            (task,) = group.tasks.values()
-            for service in group.services:
-                summary[service.name] = {
-                    "image": task.image,
-                    "user": task.user,
-                    "port": group.container_port(service.port_label),
-                    "env": dict(sorted(task.env.items())),
-                    "env_names": sorted(task.env_names),
-                    "health_paths": sorted(
-                        {check.path for check in service.checks if check.path}
-                    ),
-                    "upstreams": sorted(
-                        {name for template in task.templates
-                         for _, name in template.catalogue_lookups}
-                    ),
-                }
-        return summary
-
-
-def _variables(declared, overrides):
-    unknown = set(overrides) - set(declared)
-    if unknown:
-        raise InvalidVariable(f"unknown variable(s): {', '.join(sorted(unknown))}")
-    values = {}
-    for name, body in declared.items():
-        if name in overrides:
-            values[name] = overrides[name]
-        elif "default" in body:
-            values[name] = _resolver({})(body["default"])
-        else:
-            raise InvalidVariable(f"variable {name} has no default and no override")
-    for name, body in declared.items():
-        for rule in body.get("validation") or []:
-            try:
-                valid = interpolate(rule["condition"], {"var": values})
-            except EvaluationError:
-                valid = False
-            if not valid:
-                message = json.loads(rule["error_message"])
-                raise InvalidVariable(f"{name}: {message}")
-    return values
-
 
 def _check(body):
     return Check(
@@ -270,12 +176,13 @@ def _service(body):
 
 
 def _template(body):
+    (script,) = body.get("change_script") or [None]
     return Template(
         destination=body["destination"],
         data=body.get("data", ""),
         env=body.get("env", False),
         change_mode=body.get("change_mode", "restart"),
-        change_signal=body.get("change_signal"),
+        change_script=script,
     )
 
 
@@ -318,21 +225,15 @@ def _group(name, body):
 
 
 def load_job(path=JOB_FILE, overrides=None):
-    """Parse ``path`` and resolve it with ``overrides`` (the ``-var`` values)."""
-    document = parse_hcl(path)
-    declared = labelled(document.get("variable"))
-    variables = _variables(declared, dict(overrides or {}))
-    scope = {"var": variables}
-    resolve = _resolver(scope)
-    raw_locals = {}
-    for block in document.get("locals") or []:
-        raw_locals.update(block)
-    scope["local"] = _Lazy(raw_locals, resolve)
-    (job_name, job_body), = labelled(document["job"]).items()
-    job_body = resolve(job_body)
+    """Evaluate ``path`` with ``overrides`` (the ``-var`` values)."""
+    try:
+        evaluated = evaluate_job(path, overrides)
+    except StandinError as refused:
+        raise InvalidVariable(str(refused)) from None
+    ((job_name, job_body),) = evaluated["job"].items()
     return Job(
         name=job_name,
-        variables=variables,
+        variables=evaluated["variables"],
         groups={label: _group(label, group) for label, group in labelled(job_body.get("group")).items()},
         raw=job_body,
     )

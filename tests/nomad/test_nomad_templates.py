@@ -2,8 +2,9 @@
 real consumers: the appserver's own configuration parser and the UI front's
 render-config.sh.
 
-Nomad's template runner and catalogue cannot run here; tests/nomad/go_template.py
-stands in for them (Go template subset, catalogue and Nomad Variables as dicts).
+Nomad's catalogue cannot run here: tests/nomad/standin renders the templates
+with Go's text/template and reads env templates back with go-envparse, as a
+Nomad client does, with stand-in catalogue functions answering from CATALOGUE.
 Everything downstream of the rendered text is the real code.
 """
 
@@ -12,7 +13,6 @@ import subprocess
 
 import pytest
 
-from tests.nomad.go_template import Renderer, parse_env_file
 from tests.nomad.nomad_job import REPO_ROOT, load_job
 from yelb_appserver.config import SETTINGS, Config
 
@@ -31,14 +31,7 @@ SECRET = {"nomad/jobs/yelb": {"db_password": "s3cret-from-nomad-var"}}
 
 
 def task_env(task, catalogue=None, variables=None):
-    """The task's environment as a client would build it: env block, then
-    every env template rendered."""
-    renderer = Renderer(catalogue, variables)
-    env = dict(task.env)
-    for template in task.templates:
-        if template.env:
-            env.update(parse_env_file(renderer.render(template.data)))
-    return env
+    return task.environment(catalogue, variables)
 
 
 @pytest.fixture(scope="module", params=["nomad", "consul"])

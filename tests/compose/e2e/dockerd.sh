@@ -1,4 +1,5 @@
-# Private Docker engine for the compose end-to-end test (sourced, not run).
+# shellcheck shell=bash
+# Private Docker engine for the Docker end-to-end tests (sourced, not run).
 #
 # When a Docker engine already answers on DOCKER_HOST (or the default socket),
 # it is used as it is and left alone. Otherwise dockerd is started with its own
@@ -54,8 +55,8 @@ yelb_dockerd_start() {
 	YELB_DOCKERD_PID=$!
 	export DOCKER_HOST="unix://$run_dir/docker.sock"
 
-	local i
-	for i in $(seq 1 60); do
+	local _
+	for _ in $(seq 1 60); do
 		if yelb_docker_answers; then
 			echo "e2e: started dockerd (pid $YELB_DOCKERD_PID, log $run_dir/dockerd.log)"
 			return 0
@@ -71,8 +72,8 @@ yelb_dockerd_start() {
 yelb_dockerd_stop() {
 	[ -n "$YELB_DOCKERD_PID" ] || return 0
 	kill -TERM "$YELB_DOCKERD_PID" 2>/dev/null || true
-	local i
-	for i in $(seq 1 40); do
+	local _
+	for _ in $(seq 1 40); do
 		kill -0 "$YELB_DOCKERD_PID" 2>/dev/null || break
 		sleep 0.5
 	done

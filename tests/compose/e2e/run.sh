@@ -3,12 +3,16 @@
 # Docker engine (`make e2e-compose`).
 #
 # It walks the registry story a demoer follows: build every image with
-# scripts/docker/images.sh, push them with scripts/docker/push.sh to the local
-# registry of the compose `registry` profile, deploy from that registry with
-# scripts/docker/deploy.sh and three appserver replicas, then checks through
-# the UI's published port: three hostnames answer, votes count, votes survive
-# a recreated yelb-db, the load generator runs with zero errors and Prometheus
-# scrapes every replica. Everything is torn down at the end.
+# scripts/docker/images.sh, push them with scripts/docker/push.sh and the Helm
+# chart with scripts/docker/push-chart.sh to the local registry of the compose
+# `registry` profile, pull the chart back and render it, deploy from that
+# registry with scripts/docker/deploy.sh and three appserver replicas, then
+# checks through the UI's published port: three hostnames answer, votes count,
+# votes survive a recreated yelb-db, the load generator runs with zero errors
+# and Prometheus scrapes every replica. The Rancher 1.6 catalog entry then runs
+# through the same docker-compose, its questions' answers as variables, and
+# takes a vote; on an engine of its own, the Swarm stack too. Everything is
+# torn down at the end.
 #
 # What cannot run here is replaced, and only that: no public registry is
 # reachable, so the base images (python, nginx, postgres, redis, registry,
@@ -20,7 +24,9 @@
 #
 # Environment: YELB_E2E_CACHE (default ~/.cache/yelb-e2e: debootstrap tarball,
 # wheels and the engine's data root, reused by later runs), YELB_E2E_KEEP=1
-# leaves the stack running for a look (the private engine still stops).
+# leaves the stack running for a look (the private engine still stops),
+# YELB_E2E_PROJECT names the compose projects (default yelbe2e; set it on a
+# shared engine to keep clear of others).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -32,6 +38,9 @@ python=${PYTHON:-$root/.venv/bin/python}
 started=$(date +%s)
 # shellcheck source=tests/compose/e2e/dockerd.sh
 . "$here/dockerd.sh"
+# The release version and the public registry, as the image scripts name them.
+# shellcheck source=scripts/docker/common.sh
+. "$root/scripts/docker/common.sh"
 
 passed=0
 failed=0
@@ -59,10 +68,13 @@ free_port() {
 ui_port=$(free_port)
 registry_port=$(free_port)
 prometheus_port=$(free_port)
+rancher_ui_port=$(free_port)
 tag=e2e
 push_registry=127.0.0.1:$registry_port/yelb
 
-export COMPOSE_PROJECT_NAME=yelbe2e
+export COMPOSE_PROJECT_NAME=${YELB_E2E_PROJECT:-yelbe2e}
+rancher_project=$COMPOSE_PROJECT_NAME-rancher16
+rancher_compose=$root/deployments/rancher/v1.6/templates/yelb/0/docker-compose.yml
 export COMPOSE_FILE=$root/docker-compose.yml
 export COMPOSE=docker-compose
 export DOCKER_BUILDKIT=0
@@ -85,16 +97,20 @@ cleanup() {
 	fi
 	if yelb_docker_answers; then
 		if [ "${YELB_E2E_KEEP:-}" = 1 ] && [ -z "$YELB_DOCKERD_PID" ]; then
-			echo "e2e: YELB_E2E_KEEP=1, stack left running (project $COMPOSE_PROJECT_NAME)"
+			echo "e2e: YELB_E2E_KEEP=1, stacks left running (projects $COMPOSE_PROJECT_NAME, $rancher_project)"
 		else
 			if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then
 				docker-compose "${all_profiles[@]}" ps
 				docker-compose "${all_profiles[@]}" logs --no-color --tail 30
+				rancher_compose ps
+				rancher_compose logs --no-color --tail 30
 			fi
+			rancher_compose down --volumes --remove-orphans --timeout 10 >/dev/null 2>&1
 			docker-compose "${all_profiles[@]}" down --volumes --remove-orphans --timeout 10 >/dev/null 2>&1
 			# The kept data root holds built images for the next run, not this run's registry names.
 			docker image ls --format '{{.Repository}}:{{.Tag}}' | grep "^$push_registry/" | xargs -r docker rmi >/dev/null 2>&1
-			docker image prune --force >/dev/null 2>&1
+			# Dangling layers of earlier builds; on a shared engine they may be someone else's.
+			if [ -n "$YELB_DOCKERD_PID" ]; then docker image prune --force >/dev/null 2>&1; fi
 		fi
 	fi
 	yelb_dockerd_stop
@@ -120,48 +136,29 @@ wait_for() { # SECONDS COMMAND...: retries until the command succeeds
 	done
 }
 votes() { http /api/getvotes | json '",".join("%s=%s" % (v["name"], v["value"]) for v in j)'; }
+# The Rancher 1.6 catalog entry through docker-compose: each question's default
+# answer as a variable, as Rancher interpolates it, then the given answers.
+rancher_compose() {
+	# shellcheck disable=SC2046  # one NAME=value word per question
+	env $("$python" -c 'import sys, yaml
+for question in yaml.safe_load(open(sys.argv[1]))["catalog"]["questions"]:
+    print("%s=%s" % (question["variable"], question["default"]))' "${rancher_compose%/*}/rancher-compose.yml") \
+		YELB_REGISTRY="$push_registry" YELB_TAG="$tag" YELB_UI_PORT="$rancher_ui_port" \
+		docker-compose --project-name "$rancher_project" --file "$rancher_compose" "$@"
+}
 
 step "Docker engine"
 yelb_dockerd_start "$cache/docker"
 
-step "test-only base images (debootstrap + Debian packages)"
-"$here/base-image.sh" yelb-e2e/debian:bookworm
-for image in python nginx postgres redis registry prometheus; do
-	docker build --quiet --network host -t "yelb-e2e/$image" "$here/images/$image" >/dev/null
-done
-
-step "wheels for the Python images, downloaded on the host"
-# Environment markers depend on the exact Python (redis needs async-timeout
-# before 3.11.3), so the wheels are resolved by the host's Debian python3,
-# the same package the test base image runs.
-target_python=$(docker run --rm --network none yelb-e2e/python python3 -c 'import platform; print(platform.python_version())')
-downloader=/usr/bin/python3
-if [ "$("$downloader" -c 'import platform; print(platform.python_version())')" != "$target_python" ]; then
-	echo "e2e: $downloader is not Python $target_python like the test base image" >&2
-	exit 1
-fi
-wheel_key=$(cat "$root/yelb-appserver/requirements.txt" "$root/yelb-appserver/pyproject.toml" \
-	"$root/loadgen/requirements.txt" <(echo "$target_python") | sha256sum | cut -c1-12)
-wheelhouse=$cache/wheels-$wheel_key
-if [ ! -d "$wheelhouse" ]; then
-	rm -rf "$wheelhouse.tmp"
-	"$downloader" -m pip download --quiet --disable-pip-version-check --dest "$wheelhouse.tmp" --only-binary=:all: \
-		-r "$root/yelb-appserver/requirements.txt" -r "$root/loadgen/requirements.txt" "setuptools>=77" wheel 2>&1 |
-		grep -v "is ignored: it is neither a file nor a directory" || true
-	mv "$wheelhouse.tmp" "$wheelhouse"
-fi
-
-step "make images (scripts/docker/images.sh)"
+step "test-only base images and make images (build-images.sh)"
 # Fixed before the build: other commits may land while it runs.
 revision=$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)
-PYTHON_IMAGE=yelb-e2e/python NGINX_IMAGE=yelb-e2e/nginx POSTGRES_IMAGE=yelb-e2e/postgres \
-	WHEELHOUSE=$wheelhouse REVISION=$revision DOCKER_BUILD_FLAGS="--network host --quiet" \
-	"$root/scripts/docker/images.sh" >"$work/images.log" 2>&1 || {
+REVISION=$revision "$here/build-images.sh" >"$work/images.log" 2>&1 || {
 	cat "$work/images.log"
 	exit 1
 }
-for name in yelb-appserver yelb-ui yelb-db yelb-loadgen; do
-	image=ghcr.io/yelb-project/$name:latest
+for name in $YELB_IMAGES; do
+	image=$YELB_PUBLIC_REGISTRY/$name:$YELB_VERSION
 	check "$name image runs as a non-root user" \
 		test -n "$(docker image inspect --format '{{.Config.User}}' "$image" | grep -v -x -E 'root|0(:0)?')"
 	check_equal "$name image carries the OCI revision label" "$revision" \
@@ -169,7 +166,7 @@ for name in yelb-appserver yelb-ui yelb-db yelb-loadgen; do
 done
 for name in yelb-appserver yelb-ui yelb-db; do
 	check "$name image has a HEALTHCHECK" \
-		test -n "$(docker image inspect --format '{{if .Config.Healthcheck}}{{.Config.Healthcheck.Test}}{{end}}' "ghcr.io/yelb-project/$name:latest")"
+		test -n "$(docker image inspect --format '{{if .Config.Healthcheck}}{{.Config.Healthcheck.Test}}{{end}}' "$YELB_PUBLIC_REGISTRY/$name:$YELB_VERSION")"
 done
 
 step "compose build: sections work from a clone"
@@ -177,24 +174,38 @@ NGINX_IMAGE=yelb-e2e/nginx POSTGRES_IMAGE=yelb-e2e/postgres \
 	check "docker-compose build yelb-ui yelb-db" \
 	docker-compose build --quiet yelb-ui yelb-db
 
-step "local registry (profile registry), make push (scripts/docker/push.sh)"
+step "local registry (profile registry), make push (scripts/docker/push.sh), make push-chart"
 docker-compose --profile registry up -d registry >/dev/null 2>&1
 check "registry answers on 127.0.0.1:$registry_port" \
 	wait_for 30 curl -fsS "http://127.0.0.1:$registry_port/v2/"
-REGISTRY=$push_registry TAG=$tag REDIS_IMAGE=yelb-e2e/redis \
-	"$root/scripts/docker/push.sh" >"$work/push.log" 2>&1 || {
+# The test-only Redis under the name push.sh looks for first.
+docker tag yelb-e2e/redis "$push_registry/redis:$YELB_REDIS_TAG"
+YELB_REGISTRY=$push_registry YELB_TAG=$tag "$root/scripts/docker/push.sh" >"$work/push.log" 2>&1 || {
 	cat "$work/push.log"
 	exit 1
 }
+YELB_REGISTRY=$push_registry PYTHON=$python "$root/scripts/docker/push-chart.sh" >"$work/push-chart.log" 2>&1 || {
+	cat "$work/push-chart.log"
+	exit 1
+}
 catalog=$(curl -fsS "http://127.0.0.1:$registry_port/v2/_catalog")
-check "registry holds the five pushed repositories ($catalog)" \
+check "registry holds the five image repositories and the chart ($catalog)" \
 	test "$(echo "$catalog" | json 'sorted(j["repositories"])')" = \
-	"['yelb/redis', 'yelb/yelb-appserver', 'yelb/yelb-db', 'yelb/yelb-loadgen', 'yelb/yelb-ui']"
+	"['yelb/charts/yelb', 'yelb/redis', 'yelb/yelb-appserver', 'yelb/yelb-db', 'yelb/yelb-loadgen', 'yelb/yelb-ui']"
+# push-chart.sh's last line: ==> oci://<registry>/charts/yelb:<version> (sha256:...)
+chart_ref=$(sed -n 's/^==> \(oci:[^ ]*\) .*$/\1/p' "$work/push-chart.log")
+chart_digest=$(sed -n 's/^==> .*(\(sha256:[0-9a-f]*\))$/\1/p' "$work/push-chart.log")
+if "$python" "$here/pulled_chart.py" "$chart_ref" "$chart_digest" "$root/deployments/helm/yelb" \
+	"$push_registry" "$tag" "$work/chart" >"$work/pulled-chart.log" 2>&1; then
+	ok "the chart pulled back from the registry is the one pushed, its images from there: $(cat "$work/pulled-chart.log")"
+else
+	not_ok "the chart pulled back from the registry: $(cat "$work/pulled-chart.log")"
+fi
 # Nothing of the pushed names stays local: the deployment has to pull.
 docker image ls --format '{{.Repository}}:{{.Tag}}' | grep "^$push_registry/" | xargs -r docker rmi >/dev/null
 
 step "make deploy-registry (scripts/docker/deploy.sh) with three appservers"
-REGISTRY=$push_registry TAG=$tag "$root/scripts/docker/deploy.sh" --scale yelb-appserver=3 >"$work/deploy.log" 2>&1 || {
+YELB_REGISTRY=$push_registry YELB_TAG=$tag "$root/scripts/docker/deploy.sh" --scale yelb-appserver=3 >"$work/deploy.log" 2>&1 || {
 	cat "$work/deploy.log"
 	exit 1
 }
@@ -206,8 +217,8 @@ check "the page is served" sh -c "curl -fsS http://127.0.0.1:$ui_port/ | grep -q
 check_equal "a fresh deployment starts with zero votes" "outback=0,bucadibeppo=0,ihop=0,chipotle=0" votes
 
 three_hostnames() { # among 60 requests through the UI
-	local i
-	test "$(for i in $(seq 1 60); do http /api/hostname; echo; done | sort -u | grep -c .)" -eq 3
+	local _
+	test "$(for _ in $(seq 1 60); do http /api/hostname; echo; done | sort -u | grep -c .)" -eq 3
 }
 check "the UI reaches all three replicas (distinct hostnames in 60 requests)" wait_for 20 three_hostnames
 api_revision() { http /api/version | json 'j["revision"]'; }
@@ -273,6 +284,26 @@ step "compose down leaves nothing running"
 docker-compose "${all_profiles[@]}" down --volumes --remove-orphans --timeout 10 >/dev/null 2>&1
 check_equal "no container of the project is left" "" docker ps -aq --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME"
 
+step "Rancher 1.6 catalog entry through docker-compose, from the registry"
+# Rancher's own parts are not modelled: rancher-compose.yml's scale and health
+# checks, its scheduler labels and its volume drivers beyond local.
+rancher_compose up -d >"$work/rancher.log" 2>&1 || cat "$work/rancher.log"
+rancher_http() { curl -fsS --max-time 5 -X "${2:-GET}" "http://127.0.0.1:$rancher_ui_port$1"; }
+check "the Rancher 1.6 stack runs the four tiers from $push_registry" \
+	test "$(rancher_compose images -q 2>/dev/null | wc -l)" -eq 4
+check_equal "the Rancher 1.6 Redis comes from the registry too" "$push_registry/redis:$YELB_REDIS_TAG" \
+	docker inspect --format '{{.Config.Image}}' "$(rancher_compose ps -q redis-server)"
+# No start order in the file (Rancher's health checks gate nothing either): the
+# appserver answers 503 until yelb-db accepts connections.
+check "the Rancher 1.6 UI serves votes once yelb-db is up" wait_for 90 rancher_http /api/getvotes
+check "the Rancher 1.6 UI serves the page" sh -c "curl -fsS http://127.0.0.1:$rancher_ui_port/ | grep -qi '<html'"
+rancher_vote() { rancher_http /api/votes/bucadibeppo POST | json 'j["value"]'; }
+check_equal "a vote through the Rancher 1.6 UI counts" 1 rancher_vote
+rancher_votes() { rancher_http /api/getvotes | json '",".join("%s=%s" % (v["name"], v["value"]) for v in j)'; }
+check_equal "and reads back" "outback=0,bucadibeppo=1,ihop=0,chipotle=0" rancher_votes
+rancher_compose down --volumes --remove-orphans --timeout 10 >/dev/null 2>&1
+check_equal "no container of the Rancher 1.6 project is left" "" docker ps -aq --filter "label=com.docker.compose.project=$rancher_project"
+
 step "Swarm stack (deployments/swarm/docker-stack.yml), same images"
 # Only on the engine this script started: swarm mode changes an engine.
 # This kernel has no IPVS, so the routing mesh cannot publish the UI port;
@@ -280,7 +311,7 @@ step "Swarm stack (deployments/swarm/docker-stack.yml), same images"
 if [ -n "$YELB_DOCKERD_PID" ]; then
 	docker swarm init --advertise-addr 127.0.0.1 >/dev/null
 	swarm_stack=yelbswarm
-	YELB_REGISTRY=$push_registry YELB_TAG=$tag YELB_REDIS_IMAGE=$push_registry/redis:7-alpine \
+	YELB_REGISTRY=$push_registry YELB_TAG=$tag \
 		docker stack deploy --resolve-image never -c "$root/deployments/swarm/docker-stack.yml" "$swarm_stack" >/dev/null
 	converged() {
 		test -z "$(docker service ls --filter "label=com.docker.stack.namespace=$swarm_stack" --format '{{.Replicas}}' |
@@ -292,14 +323,14 @@ if [ -n "$YELB_DOCKERD_PID" ]; then
 	ui_task=$(docker ps -q --filter "label=com.docker.swarm.service.name=${swarm_stack}_yelb-ui" | sed -n 1p)
 	in_ui() { docker exec "$ui_task" curl -fsS --max-time 5 "$@"; }
 	swarm_hostnames() {
-		local i
-		test "$(for i in $(seq 1 60); do in_ui http://127.0.0.1:8080/api/hostname; echo; done | sort -u | grep -c .)" -eq 3
+		local _
+		test "$(for _ in $(seq 1 60); do in_ui http://127.0.0.1:8080/api/hostname; echo; done | sort -u | grep -c .)" -eq 3
 	}
 	check "the swarm UI reaches all three appserver replicas" wait_for 60 swarm_hostnames
 	# Swarm has no start order: the appservers answer 503 until yelb-db is up.
 	reads_everywhere() { # nine reads in a row, spread over the replicas
-		local i
-		for i in $(seq 1 9); do in_ui http://127.0.0.1:8080/api/getvotes || return 1; done
+		local _
+		for _ in $(seq 1 9); do in_ui http://127.0.0.1:8080/api/getvotes || return 1; done
 	}
 	check "the swarm stack serves votes once yelb-db is up" wait_for 60 reads_everywhere
 	swarm_vote() { in_ui -X POST http://127.0.0.1:8080/api/votes/ihop | json 'j["value"]'; }

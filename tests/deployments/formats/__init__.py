@@ -1,17 +1,24 @@
 """One loader per deployment format, each reducing its files to the same small
 model, so the contract test can hold every format to the application.
 
-A loader is called with `retarget=False` (the public defaults) or `True` (every
-image knob of the format pointed at RETARGET_REGISTRY / RETARGET_TAG)."""
+A loader is called with `retarget=False` (the public defaults) or `True` (the
+format's one registry knob and one tag knob, and nothing else, pointed at
+RETARGET_REGISTRY / RETARGET_TAG)."""
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 
+from ..renders import REPO
 from ..renders import TEST_REGISTRY as RETARGET_REGISTRY
 from ..renders import TEST_TAG as RETARGET_TAG
+
 PUBLIC_REGISTRY = "ghcr.io/yelb-project"
-PUBLIC_TAG = "latest"
+# The release version, the default tag of every format (never `latest`).
+PUBLIC_TAG = tomllib.loads((REPO / "yelb-appserver" / "pyproject.toml").read_text())["project"]["version"]
+# Redis is the stock image mirrored under the registry with its upstream tag.
+REDIS = "redis:7-alpine"
 
 
 @dataclass(frozen=True)
@@ -51,3 +58,6 @@ class Deployment:
     # (registry, tag) the images must carry.
     registry: str = PUBLIC_REGISTRY
     tag: str = PUBLIC_TAG
+    # What the images are named from, as the format spells it (variables,
+    # values): the contract wants exactly the format's knob pair.
+    image_knobs: set[str] = field(default_factory=set)

@@ -17,6 +17,22 @@ from . import PUBLIC_REGISTRY, PUBLIC_TAG, RETARGET_REGISTRY, RETARGET_TAG, Depl
 REPO = renders.REPO
 RANCHER_V1 = REPO / "deployments" / "rancher" / "v1.6" / "templates" / "yelb" / "0"
 URL_PATH = re.compile(r"https?://[^/\s\"']+(/[^\s\"']*)")
+# The decided pair, the same words in every environment-style format.
+KNOBS = ("YELB_REGISTRY", "YELB_TAG")
+VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+# The services running the app's images (the compose file's tool profiles aside).
+APP_SERVICES = ("yelb-ui", "yelb-appserver", "redis-server", "yelb-db", "loadgen")
+
+
+def image_variables(files: list[Path]) -> set[str]:
+    """Variables the app's image references are written with, read from the
+    files as written (the last file naming a service's image wins, as in a merge)."""
+    images = {}
+    for path in files:
+        for name, service in (yaml.safe_load(path.read_text()).get("services") or {}).items():
+            if name in APP_SERVICES and "image" in service:
+                images[name] = service["image"]
+    return {variable for image in images.values() for variable in VARIABLE.findall(image)}
 
 
 def config(files: list[Path], env: dict[str, str]) -> dict:
@@ -56,15 +72,14 @@ def from_config(name: str, compose: dict, registry: str, tag: str, extra_checks=
                       probes_appserver=False, registry=registry, tag=tag)
 
 
-def compose_files(files: list[Path], knobs: dict[str, str], name: str):
-    """A compose deployment; knobs maps registry/tag/redis to the file's variables."""
+def compose_files(files: list[Path], name: str):
+    """A compose deployment; retargeted through YELB_REGISTRY and YELB_TAG alone."""
     def load(retarget: bool) -> Deployment:
-        env = {}
-        if retarget:
-            env = {knobs["registry"]: RETARGET_REGISTRY, knobs["tag"]: RETARGET_TAG,
-                   knobs["redis"]: f"{RETARGET_REGISTRY}/redis:7-alpine"}
-        return from_config(name, config(files, env), *((RETARGET_REGISTRY, RETARGET_TAG) if retarget
-                                                        else (PUBLIC_REGISTRY, PUBLIC_TAG)))
+        env = dict(zip(KNOBS, (RETARGET_REGISTRY, RETARGET_TAG))) if retarget else {}
+        deployment = from_config(name, config(files, env), *((RETARGET_REGISTRY, RETARGET_TAG) if retarget
+                                                             else (PUBLIC_REGISTRY, PUBLIC_TAG)))
+        deployment.image_knobs = image_variables(files)
+        return deployment
     return load
 
 
@@ -72,8 +87,7 @@ def rancher_v1(retarget: bool) -> Deployment:
     rancher = yaml.safe_load((RANCHER_V1 / "rancher-compose.yml").read_text())
     answers = {q["variable"]: str(q["default"]) for q in rancher["catalog"]["questions"]}
     if retarget:
-        answers.update(YELB_REGISTRY=RETARGET_REGISTRY, YELB_TAG=RETARGET_TAG,
-                       YELB_REDIS_IMAGE=f"{RETARGET_REGISTRY}/redis:7-alpine")
+        answers.update(zip(KNOBS, (RETARGET_REGISTRY, RETARGET_TAG)))
     checks = {name: {service["health_check"]["request_line"].split()[1]}
               for name, service in rancher["services"].items() if "request_line" in service["health_check"]}
     deployment = from_config("rancher-v1.6", config([RANCHER_V1 / "docker-compose.yml"], answers),
@@ -82,4 +96,5 @@ def rancher_v1(retarget: bool) -> Deployment:
         deployment.tiers[name].ports.add(service["health_check"]["port"])
         deployment.tiers[name].listens.add(service["health_check"]["port"])
     deployment.probes_appserver = True
+    deployment.image_knobs = image_variables([RANCHER_V1 / "docker-compose.yml"])
     return deployment

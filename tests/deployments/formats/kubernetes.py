@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import helm_python
 import yaml
 
 from .. import renders
-from . import PUBLIC_REGISTRY, PUBLIC_TAG, Deployment, Tier, Value
+from . import PUBLIC_REGISTRY, PUBLIC_TAG, RETARGET_REGISTRY, RETARGET_TAG, Deployment, Tier, Value
 
-# The placeholders components/private-registry ships with (its README says to edit them).
-KUSTOMIZE_REGISTRY = ("registry.example.com/yelb", "1.0.0")
+# Kustomize's one command: it points the private-registry component at a registry and tag.
+SET_REGISTRY = renders.KUSTOMIZE_DIR / "set-registry.sh"
+PRIVATE_REGISTRY = renders.KUSTOMIZE_DIR / "components" / "private-registry"
+# Helm's pair, as dotted value paths.
+HELM_KNOBS = ("image.registry", "image.tag")
 
 
 def env_of(container: dict) -> dict[str, Value]:
@@ -45,19 +55,84 @@ def from_documents(name: str, docs: list[dict], registry: str, tag: str) -> Depl
                       registry=registry, tag=tag)
 
 
+@functools.cache
+def retargeted_kustomize_text() -> str:
+    """The private-registry overlay after the one command, run on a copy of the tree."""
+    with tempfile.TemporaryDirectory(prefix="yelb-kustomize-") as scratch:
+        tree = Path(scratch) / "kubernetes"
+        shutil.copytree(renders.KUSTOMIZE_DIR, tree)
+        subprocess.run([str(tree / SET_REGISTRY.name), RETARGET_REGISTRY, RETARGET_TAG], check=True,
+                       capture_output=True, text=True, timeout=30)
+        result = subprocess.run(["kubectl", "kustomize", str(tree / "overlays" / "private-registry")],
+                                capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def shipped_private_registry() -> tuple[str, str]:
+    """(registry, tag) the private-registry component ships with, before the command."""
+    component = yaml.safe_load((PRIVATE_REGISTRY / "kustomization.yaml").read_text())
+    (ui,) = [image for image in component["images"] if image["name"].endswith("/yelb-ui")]
+    return ui["newName"].rsplit("/", 1)[0], str(ui["newTag"])
+
+
 def kustomize(overlay: str):
     def load(retarget: bool) -> Deployment:
-        overlay_name = "private-registry" if retarget else overlay
-        kustomization = yaml.safe_load((renders.kustomize_targets()[overlay_name] / "kustomization.yaml").read_text())
+        if retarget:
+            docs = [doc for doc in yaml.safe_load_all(retargeted_kustomize_text()) if doc]
+            return from_documents("kustomize/private-registry", docs, RETARGET_REGISTRY, RETARGET_TAG)
+        kustomization = yaml.safe_load((renders.kustomize_targets()[overlay] / "kustomization.yaml").read_text())
         private = any(c.endswith("components/private-registry") for c in kustomization.get("components", []))
-        registry, tag = KUSTOMIZE_REGISTRY if private else (PUBLIC_REGISTRY, PUBLIC_TAG)
-        return from_documents(f"kustomize/{overlay_name}", renders.kustomize_docs(overlay_name), registry, tag)
+        registry, tag = shipped_private_registry() if private else (PUBLIC_REGISTRY, PUBLIC_TAG)
+        deployment = from_documents(f"kustomize/{overlay}", renders.kustomize_docs(overlay), registry, tag)
+        deployment.image_knobs = {SET_REGISTRY.name} if SET_REGISTRY.exists() else set()
+        return deployment
     return load
+
+
+def merged(base: dict, override: dict) -> dict:
+    """Values merged as Helm merges a --set over a values file: maps key by key."""
+    result = dict(base)
+    for key, value in override.items():
+        result[key] = merged(result.get(key, {}), value) if isinstance(value, dict) else value
+    return result
+
+
+@functools.cache
+def _helm_render(value_set: str, retarget: bool) -> tuple[dict, ...]:
+    values = renders.HELM_VALUE_SETS[value_set]
+    if retarget:
+        values = merged(values, {"image": {"registry": RETARGET_REGISTRY, "tag": RETARGET_TAG}})
+    with helm_python.Chart.load(renders.CHART_DIR) as chart:
+        rendered = chart.render(values, name=renders.RELEASE, namespace=renders.NAMESPACE, is_install=True)
+    return tuple(doc for path, text in sorted(rendered.items()) if path.endswith(".yaml")
+                 for doc in yaml.safe_load_all(text) if doc)
+
+
+def helm_image_knobs() -> set[str]:
+    """Value paths that say where images come from: the image map's registry and
+    tag, and any key elsewhere naming a registry, repository, image or tag (pull
+    policy and secrets say how to pull, not from where)."""
+    found = set()
+
+    def walk(values: dict, path: tuple[str, ...]) -> None:
+        for key, value in values.items():
+            if isinstance(value, dict):
+                walk(value, (*path, key))
+            elif key in ("registry", "repository", "image", "tag"):
+                found.add(".".join((*path, key)))
+
+    walk(yaml.safe_load((renders.CHART_DIR / "values.yaml").read_text()), ())
+    return found
 
 
 def helm(value_set: str):
     def load(retarget: bool) -> Deployment:
-        name = "private-registry" if retarget else value_set
-        image = {"registry": PUBLIC_REGISTRY, "tag": PUBLIC_TAG, **renders.HELM_VALUE_SETS[name].get("image", {})}
-        return from_documents(f"helm/{name}", renders.helm_docs(name), image["registry"], image["tag"])
+        image = renders.HELM_VALUE_SETS[value_set].get("image", {})
+        registry, tag = ((RETARGET_REGISTRY, RETARGET_TAG) if retarget else
+                         (image.get("registry") or PUBLIC_REGISTRY, image.get("tag") or PUBLIC_TAG))
+        deployment = from_documents(f"helm/{value_set}{' retargeted' if retarget else ''}",
+                                    list(_helm_render(value_set, retarget)), registry, tag)
+        deployment.image_knobs = helm_image_knobs()
+        return deployment
     return load

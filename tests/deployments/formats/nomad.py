@@ -51,19 +51,19 @@ def load(retarget: bool) -> Deployment:
     job_file = hcl2.load(JOB.open())
     variables = {name: unquote(body.get("default")) for name, body in blocks(job_file, "variable")}
     if retarget:
-        variables.update(registry=RETARGET_REGISTRY, tag=RETARGET_TAG,
-                         redis_image=f"{RETARGET_REGISTRY}/redis:7-alpine")
+        variables.update(registry=RETARGET_REGISTRY, tag=RETARGET_TAG)
 
     def fill(text: str) -> str:
         return re.sub(r"\$\{var\.(\w+)\}", lambda m: str(variables[m[1]]), unquote(text))
 
     (job,) = [body for _, body in blocks(job_file, "job")]
-    tiers, lookups = {}, set()
+    tiers, lookups, image_knobs = {}, set(), set()
     for _, group in blocks(job, "group"):
         port_targets = {label: body.get("to") for network in group.get("network", [])
                         for label, body in blocks(network, "port")}
         for _, task in blocks(group, "task"):
             (config,) = task["config"]
+            image_knobs |= set(re.findall(r"\$\{var\.(\w+)\}", unquote(config["image"])))
             env = {key: Value(literal=str(unquote(value)))
                    for block in task.get("env", []) for key, value in block.items() if not key.startswith("__")}
             for template in task.get("template", []):
@@ -78,4 +78,4 @@ def load(retarget: bool) -> Deployment:
                     http_checks={fill(check["path"]) for check in service.get("check", [])
                                  if unquote(check.get("type")) == "http"})
     return Deployment(name="nomad", tiers=tiers, services=set(tiers), lookups=lookups,
-                      registry=variables["registry"], tag=variables["tag"])
+                      registry=variables["registry"], tag=variables["tag"], image_knobs=image_knobs)

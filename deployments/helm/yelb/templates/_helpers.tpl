@@ -32,7 +32,7 @@ releases share a namespace without colliding.
 {{- define "yelb.image" -}}
 {{- $v := .root.Values -}}
 {{- if eq .component "redis" -}}
-{{- printf "%s/redis:%s" $v.image.registry $v.redis.tag -}}
+{{- printf "%s/redis:7-alpine" $v.image.registry -}}
 {{- else -}}
 {{- printf "%s/%s:%s" $v.image.registry .component ($v.image.tag | default .root.Chart.AppVersion) -}}
 {{- end -}}
