@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Kubernetes and Helm renders, run for real in a one-node stand-in cluster
 # (`make e2e-cluster`; needs root: it adds addresses to the Docker bridge and
-# runs dnsmasq). Builds the images from this checkout the way
-# tests/compose/e2e/run.sh does (offline: debootstrap test bases, wheels
-# downloaded on the host), then runs `python -m tests.cluster` with them as the
-# node's preloaded images. See README.md for what is and is not modeled.
+# runs dnsmasq). Builds the images from this checkout offline with
+# tests/compose/e2e/build-images.sh, then runs `python -m tests.cluster` with
+# them as the node's preloaded images. See README.md for what is and is not modeled.
 #
 # Environment: YELB_E2E_CACHE (shared with e2e-compose), PYTHON, and
 # YELB_CLUSTER_ARGS (extra arguments, e.g. "--only helm/").
@@ -14,7 +13,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 e2e=$root/tests/compose/e2e
 cache=${YELB_E2E_CACHE:-$HOME/.cache/yelb-e2e}
-export YELB_E2E_CACHE=$cache DOCKER_BUILDKIT=0
+export YELB_E2E_CACHE=$cache
 python=${PYTHON:-$root/.venv/bin/python}
 [ -x "$python" ] || python=python3
 started=$(date +%s)
@@ -52,43 +51,10 @@ done
 step "Docker engine"
 yelb_dockerd_start "$cache/docker"
 
-step "test-only base images (tests/compose/e2e/images)"
-"$e2e/base-image.sh" yelb-e2e/debian:bookworm
-for image in python nginx postgres redis; do
-	quietly docker build --network host -t "yelb-e2e/$image" "$e2e/images/$image"
-done
-# The official postgres image's user is 999, which the manifests' runAsUser
-# names; Debian's package picks another UID. Renumber it in a layer on top.
-quietly docker build -t yelb-cluster/postgres - <<'DOCKERFILE'
-FROM yelb-e2e/postgres
-USER root
-RUN uid=$(id -u postgres) gid=$(id -g postgres) \
- && groupmod -g 999 postgres && usermod -u 999 -g 999 postgres \
- && find / -xdev -uid "$uid" -exec chown -h 999 {} + \
- && find / -xdev -gid "$gid" -exec chgrp -h 999 {} +
-USER postgres
-DOCKERFILE
-
-step "wheels for the appserver image, downloaded on the host"
-# Same resolution and cache folder as tests/compose/e2e/run.sh.
-target_python=$(docker run --rm --network none yelb-e2e/python python3 -c 'import platform; print(platform.python_version())')
-wheel_key=$(cat "$root/yelb-appserver/requirements.txt" "$root/yelb-appserver/pyproject.toml" \
-	"$root/loadgen/requirements.txt" <(echo "$target_python") | sha256sum | cut -c1-12)
-wheelhouse=$cache/wheels-$wheel_key
-if [ ! -d "$wheelhouse" ]; then
-	rm -rf "$wheelhouse.tmp"
-	/usr/bin/python3 -m pip download --quiet --disable-pip-version-check --dest "$wheelhouse.tmp" --only-binary=:all: \
-		-r "$root/yelb-appserver/requirements.txt" -r "$root/loadgen/requirements.txt" "setuptools>=77" wheel
-	mv "$wheelhouse.tmp" "$wheelhouse"
-fi
-
-step "images from this checkout (scripts/docker/images.sh)"
+step "images from this checkout (tests/compose/e2e/build-images.sh)"
 # Our own names, so other runs' ghcr.io/yelb-project/* images stay untouched.
 registry=yelb-cluster tag=e2e
-REGISTRY=$registry YELB_REGISTRY=$registry TAG=$tag YELB_TAG=$tag \
-	PYTHON_IMAGE=yelb-e2e/python NGINX_IMAGE=yelb-e2e/nginx POSTGRES_IMAGE=yelb-cluster/postgres \
-	WHEELHOUSE=$wheelhouse DOCKER_BUILD_FLAGS="--network host" \
-	quietly "$root/scripts/docker/images.sh" yelb-appserver yelb-ui yelb-db
+YELB_REGISTRY=$registry YELB_TAG=$tag quietly "$e2e/build-images.sh" yelb-appserver yelb-ui yelb-db
 
 step "renders in the stand-in cluster (python -m tests.cluster)"
 cd "$root"
