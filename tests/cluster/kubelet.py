@@ -20,6 +20,7 @@ from .pods import ConfigError, Pod, container_env, expand
 
 LABEL = "yelb-cluster=1"
 RESTART = {"Always": "always", "OnFailure": "on-failure", "Never": "no"}
+CRASH_LOOP = 3  # restarts before a pod that never got Ready counts as failed
 
 
 def docker(*args: str, check: bool = True, timeout: float = 120) -> str:
@@ -158,6 +159,9 @@ class Kubelet:
             out += [f"    [{container}] {line}" for line in lines]
         return "\n".join(out)
 
+    def restarts(self, pod: Pod, container: str) -> int:
+        return int(docker("inspect", "--format", "{{.RestartCount}}", pod.containers[container]))
+
     def exit_code(self, pod: Pod) -> int | None:
         """None while any container runs; otherwise the first non-zero exit code, or 0."""
         codes = []
@@ -248,3 +252,7 @@ class ProbeState:
             self.last_error = f"{key}: {error}"
             # The kubelet would kill and restart the container; here that ends the wait.
             self.gave_up = not self.started and self.failures >= probe.get("failureThreshold", 3)
+            restarts = kubelet.restarts(pod, self.container["name"])
+            if restarts >= CRASH_LOOP:
+                self.gave_up = True
+                self.last_error = f"CrashLoopBackOff, {restarts} restarts; last {self.last_error}"
