@@ -110,6 +110,9 @@ e2e-compose: ## images and chart through a registry, compose x3, Rancher 1.6, sw
 	@scripts/bootstrap e2e
 	tests/compose/e2e/run.sh
 
+e2e-cluster: ## every Kustomize overlay and Helm release run in a one-node stand-in cluster, votes through yelb-ui (root)
+	@scripts/bootstrap e2e
+	tests/cluster/run.sh
 
 e2e-nomad: ## the Nomad job's tasks with the real images in Docker: scale 2 -> 3, hostnames rotate, votes count (root)
 	@scripts/bootstrap test  # Go and the HCL sources build the stand-in
