@@ -5,8 +5,11 @@ together the way a real cluster needs them to."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from .formats.app import ROOT, SETTING_NAMES
 from .kustomize_components import component_renders
 from .renders import all_renders, pod_specs
 
@@ -15,6 +18,9 @@ RENDERS = {**all_renders(), **component_renders()}
 RESTRICTED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
                       "persistentVolumeClaim", "projected", "secret"}
 TIERS = {"yelb-ui", "yelb-appserver", "redis-server", "yelb-db"}
+# What the appserver and the UI front read from their environment.
+YELB_SETTINGS = SETTING_NAMES | set(re.findall(r"\$\{(YELB_[A-Z_]+)",
+                                               (ROOT / "yelb-ui" / "nginx" / "render-config.sh").read_text()))
 
 
 @pytest.fixture(params=sorted(RENDERS))
@@ -162,3 +168,20 @@ def test_dns_egress_is_allowed_whatever_serves_cluster_dns(docs):
 def test_ingresses_name_their_class(docs):
     for ingress in (d for d in docs if d["kind"] == "Ingress"):
         assert ingress["spec"].get("ingressClassName"), ingress["metadata"]["name"]
+
+
+def service_link_variables(service: str) -> set[str]:
+    """The variables the kubelet sets in every pod of the namespace for SERVICE
+    (docker links style), unless the pod says enableServiceLinks: false."""
+    prefix = service.upper().replace("-", "_")
+    return {f"{prefix}_SERVICE_HOST", f"{prefix}_SERVICE_PORT", f"{prefix}_PORT"}
+
+
+def test_service_links_never_land_on_a_yelb_setting(docs):
+    # The Service yelb-db gives YELB_DB_PORT=tcp://10.96.0.7:5432, which the appserver refuses
+    # as a port; yelb-ui, redis-server and yelb-appserver collide the same way.
+    links = set().union(*(service_link_variables(d["metadata"]["name"]) for d in docs if d["kind"] == "Service"))
+    for doc, spec in pod_specs(docs):
+        if spec.get("enableServiceLinks", True):
+            collisions = links & YELB_SETTINGS
+            assert not collisions, f"{doc['metadata']['name']}: Service links would set {sorted(collisions)}"

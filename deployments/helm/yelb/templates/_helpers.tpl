@@ -41,6 +41,7 @@ releases share a namespace without colliding.
 {{/* Pod-level hardening for the restricted Pod Security Standard. */}}
 {{- define "yelb.podSecurity" -}}
 automountServiceAccountToken: false
+enableServiceLinks: false
 securityContext:
   runAsNonRoot: true
   runAsUser: {{ .uid }}
