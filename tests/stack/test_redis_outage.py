@@ -66,13 +66,13 @@ def test_votes_survive_a_redis_outage_and_page_views_come_back(stack_factory, fi
 
 
 POLLERS = 30
-PHASE_S = 5.0
+PHASE_S = 6.0
 
 
 class Pollers:
     """`count` page pollers asking for /api/getstats every POLL_PAUSE_S, until stopped (at most `limit_s`)."""
 
-    POLL_PAUSE_S = 0.1
+    POLL_PAUSE_S = 0.2
 
     def __init__(self, url: str, count: int, limit_s: float):
         self.url = url
@@ -109,12 +109,13 @@ def p99(seconds: list[float]) -> float:
 def test_a_hung_redis_does_not_slow_votes(stack_factory, figure):
     """Redis frozen (SIGSTOP) under 30 page pollers: votes keep their normal p99, and page views
     come back by themselves when it thaws."""
-    stack = stack_factory(replicas=3, own_dependencies=True)
+    # Two replicas, 16 threads: fewer than the pollers, as in a room bigger than the deployment.
+    stack = stack_factory(replicas=2, own_dependencies=True)
     pids = [replica.pid for replica in stack.replicas]
     options = [option["name"] for option in requests.get(f"{stack.url}/api/options", timeout=5).json()]
 
     with Pollers(stack.url, POLLERS, limit_s=4 * PHASE_S + 30) as pollers, \
-            Traffic(stack.url, options, clients=3, reads=("/api/hostname",), pause=0.05) as voters:
+            Traffic(stack.url, options, clients=4, reads=("/api/hostname",), pause=0.02) as voters:
         time.sleep(1)  # every poller and voter under way
         normal_from = time.monotonic()
         time.sleep(PHASE_S)
@@ -141,7 +142,7 @@ def test_a_hung_redis_does_not_slow_votes(stack_factory, figure):
            f"page views back {recovery_s:.1f} s after Redis thawed")
 
     assert all(vote.ok for vote in voters.of("vote")), voters.failures[:3]
-    assert len(normal) > 50 and len(frozen) > 1
+    assert len(normal) > 100 and len(frozen) > 1
     assert p99(frozen) <= 2 * p99(normal)
     assert len(frozen) > len(normal) / 2, "votes were answered at under half their normal rate"
     assert polls_frozen and all(status == 200 and json.loads(body)["pageviews_available"] is False
