@@ -25,20 +25,22 @@ def test_metrics_count_every_request_across_four_workers(appserver_factory, app_
     server = appserver_factory(app_env, workers=4)
     url = server.url
 
-    def work(index: int) -> None:
+    def work(index: int) -> bool:
         with requests.Session() as session:
             session.post(f"{url}/api/votes/ihop", timeout=10)
             session.get(f"{url}/api/chipotle", timeout=10)
-            session.get(f"{url}/api/getstats", timeout=10)
+            stats = session.get(f"{url}/api/getstats", timeout=10).json()
             session.get(f"{url}/api/nachos", timeout=10)
+            return stats.get("pageviews_available", True)
 
     with ThreadPoolExecutor(16) as pool:
-        list(pool.map(work, range(200)))
+        counted = sum(pool.map(work, range(200)))
     samples = scrape(url)
 
     assert value(samples, "yelb_votes_total", option="ihop") == 200
     assert value(samples, "yelb_votes_total", option="chipotle") == 200
-    assert value(samples, "yelb_pageviews_total") == 200
+    # On a starved machine the Redis bulkhead may turn a page view away (answered unavailable).
+    assert value(samples, "yelb_pageviews_total") == counted
     assert value(samples, "yelb_http_requests_total", method="POST",
                  route="/api/votes/<option>", status="200") == 200
     assert value(samples, "yelb_http_requests_total", method="GET",
@@ -52,7 +54,7 @@ def test_metrics_count_every_request_across_four_workers(appserver_factory, app_
     assert value(samples, "yelb_dependency_latency_seconds_count",
                  dependency="postgresql", operation="vote") == 400
     assert value(samples, "yelb_dependency_latency_seconds_count",
-                 dependency="redis", operation="incr") == 200
+                 dependency="redis", operation="incr") == counted
     build = [labels for (name, labels) in samples if name == "yelb_build_info"]
     assert len(build) == 1 and dict(build[0])["version"] == "1.0.0"
 

@@ -126,7 +126,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("YELB_REDIS_TIMEOUT", "0.25", _short_seconds,
             "Seconds to wait for Redis before answering page views as unavailable.",
             "redis_timeout"),
-    Setting("YELB_REDIS_CIRCUIT_OPEN", "5", _short_seconds,
+    Setting("YELB_REDIS_CIRCUIT_OPEN", "2", _short_seconds,
             "Seconds to stop asking Redis after 3 failed calls in a row; "
             "then one call tries it again.", "redis_circuit_open"),
     Setting("YELB_FAULT_INJECTION", "false", _boolean,

@@ -41,14 +41,16 @@ class DependencyError(RuntimeError):
 class Bulkhead:
     """Keeps calls to an optional dependency from tying up a worker.
 
-    At most `max_in_flight` calls wait on the dependency at once; more are
-    refused at once. After FAILURES_TO_OPEN failed calls in a row the circuit
-    opens: for `open_seconds` every call is refused without asking. Then one
-    call at a time is let through to probe it, and the first that works closes
-    the circuit again.
+    At most `max_in_flight` calls wait on the dependency at once; another call
+    waits SLOT_WAIT_S for a free slot (a healthy dependency frees one within a
+    millisecond or so), then is refused. After FAILURES_TO_OPEN failed calls in
+    a row the circuit opens: for `open_seconds` every call is refused without
+    asking. Then one call at a time is let through to probe it, and the first
+    that works closes the circuit again.
     """
 
     FAILURES_TO_OPEN = 3
+    SLOT_WAIT_S = 0.02
 
     def __init__(self, name: str, max_in_flight: int, open_seconds: float):
         self.name = name
@@ -65,7 +67,7 @@ class Bulkhead:
         if admitted is None:
             raise DependencyError(self.name, "not asked: the circuit is open after repeated failures")
         probe = admitted == "probe"
-        if not self._slots.acquire(blocking=False):
+        if not self._slots.acquire(timeout=self.SLOT_WAIT_S):
             self._finished(probe, None)
             raise DependencyError(self.name, "not asked: too many calls already waiting on it")
         try:

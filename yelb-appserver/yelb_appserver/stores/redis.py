@@ -1,8 +1,8 @@
 """Page views in Redis: the original's `pageviews` key, incremented with INCR.
 
 Page views are optional and votes are not, so Redis gets a short timeout
-(YELB_REDIS_TIMEOUT) and a Bulkhead: a hung Redis holds at most half of a
-worker's threads, for that short time, and is then left alone for
+(YELB_REDIS_TIMEOUT) and a Bulkhead: a hung Redis holds all but one of a
+worker's threads at most, for that short time, and is then left alone for
 YELB_REDIS_CIRCUIT_OPEN seconds, page views answering "unavailable" at once.
 """
 
@@ -34,7 +34,7 @@ class RedisPageViewStore:
             retry=Retry(NoBackoff(), 0),
             health_check_interval=30,
         )
-        bulkhead = Bulkhead(self.dependency, max_in_flight=max(1, config.threads // 2),
+        bulkhead = Bulkhead(self.dependency, max_in_flight=max(1, config.threads - 1),
                             open_seconds=config.redis_circuit_open)
         self._call = Dependency(self.dependency, (redis.RedisError, OSError), latency, bulkhead).call
 
