@@ -41,22 +41,26 @@ class DependencyError(RuntimeError):
 class Bulkhead:
     """Keeps calls to an optional dependency from tying up a worker.
 
-    At most `max_in_flight` calls wait on the dependency at once; another call
-    waits SLOT_WAIT_S for a free slot (a healthy dependency frees one within a
-    millisecond or so), then is refused. After FAILURES_TO_OPEN failed calls in
-    a row the circuit opens: for `open_seconds` every call is refused without
-    asking. Then one call at a time is let through to probe it, and the first
-    that works closes the circuit again.
+    At most `max_in_flight` calls wait on the dependency at once. Another call
+    may wait for a slot until the oldest of them has waited SLOT_WAIT_S (a
+    healthy dependency frees one within a millisecond or so), then it is
+    refused; so once the dependency hangs, refusals are immediate.
+
+    After FAILURES_TO_OPEN failed calls in a row the circuit opens: for
+    `open_seconds` every call is refused without asking. Then one call at a
+    time is let through to probe it, and the first that works closes the
+    circuit again.
     """
 
     FAILURES_TO_OPEN = 3
-    SLOT_WAIT_S = 0.02
+    SLOT_WAIT_S = 0.05
 
     def __init__(self, name: str, max_in_flight: int, open_seconds: float):
         self.name = name
         self._open_seconds = open_seconds
         self._slots = threading.BoundedSemaphore(max_in_flight)
         self._lock = threading.Lock()
+        self._started: list[float] = []  # when each call in flight started
         self._failures = 0
         self._open_until = 0.0
         self._probing = False
@@ -67,7 +71,8 @@ class Bulkhead:
         if admitted is None:
             raise DependencyError(self.name, "not asked: the circuit is open after repeated failures")
         probe = admitted == "probe"
-        if not self._slots.acquire(timeout=self.SLOT_WAIT_S):
+        started = self._take_slot()
+        if started is None:
             self._finished(probe, None)
             raise DependencyError(self.name, "not asked: too many calls already waiting on it")
         try:
@@ -78,7 +83,22 @@ class Bulkhead:
         else:
             self._finished(probe, True)
         finally:
+            with self._lock:
+                self._started.remove(started)
             self._slots.release()
+
+    def _take_slot(self) -> float | None:
+        """A slot's start time, or None when none frees up in time."""
+        if not self._slots.acquire(blocking=False):
+            with self._lock:
+                oldest = min(self._started, default=time.monotonic())
+            wait = self.SLOT_WAIT_S - (time.monotonic() - oldest)
+            if wait <= 0 or not self._slots.acquire(timeout=wait):
+                return None
+        started = time.monotonic()
+        with self._lock:
+            self._started.append(started)
+        return started
 
     def _admit(self) -> str | None:
         """"closed" or "probe" when the call may go ahead, None when it is refused."""
