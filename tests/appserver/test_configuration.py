@@ -1,5 +1,6 @@
 """Bad configuration stops the process at start, with one line naming the variable."""
 
+import os
 import subprocess
 
 import pytest
@@ -7,6 +8,12 @@ import pytest
 from tests.support.services import appserver_command
 from yelb_appserver.config import SETTINGS, Config, ConfigError
 from yelb_appserver.options import DEFAULT_OPTIONS, parse_options
+
+
+def command_env(**variables: str) -> dict[str, str]:
+    """Only these variables, and PYTHONPATH when the run sets one (to test a checkout's code)."""
+    inherited = {"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}
+    return {"PATH": "/usr/bin:/bin", **inherited, **variables}
 
 
 @pytest.mark.parametrize("variable, value", [
@@ -21,9 +28,11 @@ from yelb_appserver.options import DEFAULT_OPTIONS, parse_options
     ("YELB_FAULT_INJECTION", "maybe"),
     ("YELB_LOG_LEVEL", "loud"),
     ("YELB_FAULTS", '{"latency_ms": 5}'),
+    ("YELB_REDIS_TIMEOUT", "0"),
+    ("YELB_REDIS_CIRCUIT_OPEN", "forever"),
 ])
 def test_bad_value_stops_the_command_with_one_line_naming_the_variable(tmp_path, variable, value):
-    result = subprocess.run([appserver_command()], env={variable: value, "PATH": "/usr/bin:/bin"},
+    result = subprocess.run([appserver_command()], env=command_env(**{variable: value}),
                             cwd=tmp_path, capture_output=True, text=True, timeout=20)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -31,13 +40,22 @@ def test_bad_value_stops_the_command_with_one_line_naming_the_variable(tmp_path,
     assert lines[0].startswith(f"yelb-appserver: configuration error: {variable}: ")
 
 
-def test_faults_json_is_checked_at_start(tmp_path):
-    result = subprocess.run([appserver_command()], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=20, env={"PATH": "/usr/bin:/bin", "YELB_FAULT_INJECTION": "true",
-                                             "YELB_FAULTS": '{"latency": 5}',
-                                             "YELB_APPSERVER_PORT": "1"})
-    assert result.returncode != 0
-    assert "YELB_FAULTS" in result.stderr
+@pytest.mark.parametrize("faults, problem", [
+    ("{latency_ms: 5", "not valid JSON"),
+    ('{"latency": 5}', "unknown fault 'latency'"),
+    ('{"latency_ms": -1}', "latency_ms must be"),
+    ("[1, 2]", "must be a JSON object"),
+])
+def test_bad_faults_stop_the_command_with_one_line(tmp_path, faults, problem):
+    """Checked before gunicorn starts, not once per worker with a traceback."""
+    env = command_env(YELB_FAULT_INJECTION="true", YELB_FAULTS=faults)
+    result = subprocess.run([appserver_command()], env=env, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=20)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("yelb-appserver: configuration error: YELB_FAULTS: ")
+    assert problem in lines[0]
 
 
 def test_defaults_are_the_originals():

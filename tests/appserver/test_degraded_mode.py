@@ -3,12 +3,15 @@
 These tests stop and start servers of their own, never the shared ones.
 """
 
+import os
+import signal
 import time
 
 import pytest
 import requests
 
-from tests.support.services import PostgresServer, RedisServer, wait_until
+from tests.appserver.test_metrics import scrape
+from tests.support.services import PostgresServer, RedisServer, free_port, wait_until
 
 
 @pytest.fixture
@@ -48,10 +51,12 @@ def test_redis_killed_mid_run_degrades_page_views_only(appserver_factory, postgr
     assert ready.json()["checks"]["pageviews"]["status"] == "down"
 
     own_redis.start()
-    # The new Redis is empty: counting starts again at 1, with no appserver restart.
+    # The new Redis is empty: counting starts again at 1, with no appserver restart. Each
+    # worker finds it again when its circuit lets a call through (YELB_REDIS_CIRCUIT_OPEN, 2 s).
     assert wait_until(lambda: requests.get(f"{url}/api/getstats", timeout=5).json()["pageviews"],
                       10, "page views to come back") >= 1
-    assert requests.get(f"{url}/readyz", timeout=5).json()["status"] == "ready"
+    wait_until(lambda: requests.get(f"{url}/readyz", timeout=5).json()["status"] == "ready",
+               10, "readiness to say ready")
 
 
 def test_postgres_stopped_gives_503_then_recovers_by_itself(appserver_factory, own_postgres, redis_server):
@@ -97,3 +102,58 @@ def test_appserver_starts_while_postgres_is_down_and_catches_up(appserver_factor
     wait_until(lambda: requests.get(f"{server.url}/readyz", timeout=5).status_code == 200,
                5, "readiness after PostgreSQL started")
     assert requests.get(f"{server.url}/api/chipotle", timeout=5).json() == 1
+
+
+def redis_calls(url: str) -> float:
+    """Calls the appserver has made to Redis so far, whatever their outcome."""
+    return sum(value for (name, labels), value in scrape(url).items()
+               if name == "yelb_dependency_latency_seconds_count" and ("dependency", "redis") in labels)
+
+
+def test_a_hung_redis_is_left_alone_then_picked_up_again(appserver_factory, postgres, database_name, own_redis):
+    server = appserver_factory({**postgres.env(database_name), **own_redis.env(),
+                                "YELB_DEPENDENCY_TIMEOUT": "1", "YELB_REDIS_CIRCUIT_OPEN": "3"}, workers=1)
+    url = server.url
+    assert requests.get(f"{url}/api/getstats", timeout=5).json()["pageviews"] == 1
+    asked_before = redis_calls(url)
+
+    os.kill(own_redis.process.pid, signal.SIGSTOP)  # alive, connected, never answering
+    try:
+        answers = [requests.get(f"{url}/api/getstats", timeout=10).json() for _ in range(10)]
+        asked_while_hung = redis_calls(url) - asked_before
+        assert requests.post(f"{url}/api/votes/ihop", timeout=5).json()["value"] == 1
+        ready = requests.get(f"{url}/readyz", timeout=5).json()
+    finally:
+        os.kill(own_redis.process.pid, signal.SIGCONT)
+
+    assert all(answer["pageviews_available"] is False for answer in answers)
+    # Three timeouts open the circuit; the other reads do not ask Redis (one may probe it).
+    assert asked_while_hung <= 4, f"Redis was asked {asked_while_hung:.0f} times for 10 reads"
+    assert ready["status"] == "degraded" and ready["checks"]["pageviews"]["status"] == "down"
+    # Thawed: the next probe finds Redis again, with no restart.
+    wait_until(lambda: requests.get(f"{url}/api/getstats", timeout=5).json()["pageviews"] is not None,
+               15, "page views to come back")
+    assert requests.get(f"{url}/readyz", timeout=5).json()["status"] == "ready"
+    assert server.process.poll() is None
+
+
+def test_public_errors_name_the_dependency_not_its_address(appserver_factory):
+    """Nothing listens at either address; the 503s say which dependency, only the log says where."""
+    db_port, redis_port = free_port(), free_port()
+    server = appserver_factory({"YELB_DB_SERVER_ENDPOINT": "127.0.0.1", "YELB_DB_PORT": str(db_port),
+                                "REDIS_SERVER_ENDPOINT": "127.0.0.1", "REDIS_SERVER_PORT": str(redis_port),
+                                "YELB_DEPENDENCY_TIMEOUT": "1"}, workers=1)
+    answers = {
+        "redis": requests.get(f"{server.url}/api/pageviews", timeout=10),
+        "postgresql": requests.post(f"{server.url}/api/votes/ihop", timeout=10),
+    }
+    for dependency, answer in answers.items():
+        assert answer.status_code == 503
+        assert answer.json() == {"error": f"{dependency} is unavailable", "status": 503,
+                                 "dependency": dependency}
+    readiness = requests.get(f"{server.url}/api/readyz", timeout=10)
+    assert readiness.status_code == 503
+    for body in [answer.text for answer in answers.values()] + [readiness.text]:
+        assert str(db_port) not in body and str(redis_port) not in body and "127.0.0.1" not in body
+    log = server.log_text()
+    assert str(db_port) in log and str(redis_port) in log, "the log must keep the detail"

@@ -33,3 +33,17 @@ def exported_metrics(postgres, tmp_path_factory) -> dict[str, set[str]]:
         for sample in family.samples:
             samples.setdefault(sample.name, set()).update(sample.labels)
     return samples
+
+
+@pytest.fixture(scope="module")
+def fresh_start_metrics(postgres, redis_server, tmp_path_factory) -> str:
+    """/metrics of a healthy appserver just started: probed for readiness once, as an
+    orchestrator does, and scraped, with no other request."""
+    env = {**postgres.env("yelb_fresh_start"), **redis_server.env()}
+    server = AppServer(env, workers=1, base_dir=tmp_path_factory.mktemp("fresh-appserver")).start()
+    try:
+        assert requests.get(f"{server.url}/readyz", timeout=5).json()["status"] == "ready"
+        requests.get(f"{server.url}/metrics", timeout=5)  # Prometheus' first scrape
+        return requests.get(f"{server.url}/metrics", timeout=5).text
+    finally:
+        server.destroy()

@@ -2,11 +2,14 @@
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
-from tests.observability.promql import check_expressions, problems
+from tests.observability.promql import check_expressions, problems, promtool
 
 DASHBOARD = Path(__file__).parents[2] / "monitoring" / "grafana" / "dashboards" / "yelb.json"
 # Grafana fills these in before the query reaches Prometheus.
@@ -81,3 +84,38 @@ def test_legends_use_labels_the_query_keeps(dashboard):
             by = set(re.findall(r"\w+", " ".join(re.findall(r"by \(([^)]*)\)", target["expr"]))))
             if by and "histogram_quantile" not in target["expr"]:
                 assert legend_labels <= by, f"{panel['title']}: legend {legend_labels} not in by {by}"
+
+
+def as_input_series(metrics_text: str) -> list[dict]:
+    """Scraped samples as promtool input series: the same value at every scrape, 15 minutes long."""
+    series = []
+    for family in text_string_to_metric_families(metrics_text):
+        for sample in family.samples:
+            labels = {**sample.labels, "job": "yelb-appserver", "instance": "appserver:4567"}
+            selector = ", ".join(f"{name}={json.dumps(value)}" for name, value in labels.items())
+            series.append({"series": f"{sample.name}{{{selector}}}", "values": f"{sample.value!r}+0x60"})
+    series.append({"series": 'up{job="yelb-appserver", instance="appserver:4567"}', "values": "1+0x60"})
+    return series
+
+
+# Panels that list only what is happening now: empty is their healthy state.
+EMPTY_WHEN_HEALTHY = {"panel_21_A"}  # Injected faults by replica (yelb_fault_injection_active > 0)
+
+
+def test_no_panel_says_no_data_on_a_fresh_start(dashboard, fresh_start_metrics, tmp_path):
+    """Every query returns something for a replica that has served nothing yet: no error, no
+    vote, no dependency failure. Each query becomes an alert on absent(query) that must not fire."""
+    expected = {name: expr for name, expr in queries(dashboard).items()
+                if name not in EMPTY_WHEN_HEALTHY}
+    names = {name: f"NoData_{name}" for name in expected}
+    rules = {"groups": [{"name": "no-data", "rules": [
+        {"alert": names[name], "expr": f"absent({expr})"} for name, expr in expected.items()]}]}
+    (tmp_path / "no-data.yml").write_text(yaml.safe_dump(rules))
+    tests = {"rule_files": ["no-data.yml"], "evaluation_interval": "15s", "tests": [{
+        "interval": "15s", "input_series": as_input_series(fresh_start_metrics),
+        "alert_rule_test": [{"eval_time": "10m", "alertname": alert, "exp_alerts": []}
+                            for alert in names.values()]}]}
+    (tmp_path / "no-data.test.yml").write_text(yaml.safe_dump(tests))
+    result = subprocess.run([promtool(), "test", "rules", "no-data.test.yml"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

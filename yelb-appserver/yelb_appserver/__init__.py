@@ -97,6 +97,7 @@ def create_app(config: Config | None = None) -> "Flask":
         app.register_blueprint(blueprint)
     if config.ui_dir:
         app.register_blueprint(ui.create_blueprint(config.ui_dir))
+    metrics.create_known_series(app)
     return app
 
 

@@ -9,6 +9,7 @@ REDIS_SERVER_ENDPOINT) are kept as they were.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
@@ -44,6 +45,27 @@ def _seconds(value: str) -> float:
     if not 0 <= seconds <= 3600:
         raise ValueError(f"must be between 0 and 3600 seconds, got {value!r}")
     return seconds
+
+
+def _short_seconds(value: str) -> float:
+    seconds = _seconds(value)
+    if not 0 < seconds <= 60:
+        raise ValueError(f"must be more than 0 and at most 60 seconds, got {value!r}")
+    return seconds
+
+
+def _faults(value: str) -> dict:
+    """The faults to start with, checked here so a mistake stops the command at start."""
+    if not value.strip():
+        return {}
+    from .faults import FaultError, validate
+
+    try:
+        return validate(json.loads(value))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"is not valid JSON ({exc})") from None
+    except FaultError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _boolean(value: str) -> bool:
@@ -97,12 +119,20 @@ SETTINGS: tuple[Setting, ...] = (
             "What to vote on: comma list of name, name=Label or name=Label|Tagline. "
             "Empty: the original four restaurants.", "options"),
     Setting("YELB_DEPENDENCY_TIMEOUT", "2", _seconds,
-            "Seconds to wait for PostgreSQL or Redis before answering with an error.",
+            "Seconds to wait for PostgreSQL before answering with an error.",
             "dependency_timeout"),
+    # Redis bulkhead: page views are optional, so a slow or hung Redis is given
+    # little time and then left alone for a while; votes never wait on it.
+    Setting("YELB_REDIS_TIMEOUT", "0.25", _short_seconds,
+            "Seconds to wait for Redis before answering page views as unavailable.",
+            "redis_timeout"),
+    Setting("YELB_REDIS_CIRCUIT_OPEN", "2", _short_seconds,
+            "Seconds to stop asking Redis after 3 failed calls in a row; "
+            "then one call tries it again.", "redis_circuit_open"),
     Setting("YELB_FAULT_INJECTION", "false", _boolean,
             "Enable the /api/faults endpoint (and YELB_FAULTS) on this replica.",
             "fault_injection"),
-    Setting("YELB_FAULTS", "", _text,
+    Setting("YELB_FAULTS", "", _faults,
             "Faults active at start, as JSON like the body of PUT /api/faults "
             "(needs YELB_FAULT_INJECTION=true).", "initial_faults"),
     Setting("YELB_UI_DIR", "", _text,

@@ -29,10 +29,8 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(DependencyError)
     def dependency_down(exc: DependencyError):
-        log.warning("dependency failed", extra={"fields": {
-            "dependency": exc.dependency, "detail": exc.detail}})
-        return error_response(503, f"{exc.dependency} is unavailable: {exc.detail}",
-                              [("Retry-After", "2")], dependency=exc.dependency)
+        # The detail, which may name the server's address, was logged where it happened.
+        return error_response(503, exc.public, [("Retry-After", "2")], dependency=exc.dependency)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

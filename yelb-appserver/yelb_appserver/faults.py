@@ -58,19 +58,14 @@ def validate(body: object) -> dict:
 
 
 class FaultState:
-    def __init__(self, enabled: bool, folder: str, initial: str = ""):
+    def __init__(self, enabled: bool, folder: str, initial: dict | None = None):
         self.enabled = enabled
         self._path = os.path.join(folder, "faults.json") if folder else ""
         self._lock = threading.Lock()
         self._faults = dict(NO_FAULTS)
         self._mtime = 0.0
-        if initial:
-            try:
-                self.set(validate(json.loads(initial)))
-            except (ValueError, FaultError) as exc:
-                from .config import ConfigError
-
-                raise ConfigError(f"YELB_FAULTS: {exc}") from None
+        if initial:  # YELB_FAULTS, already checked by config.py
+            self.set(initial)
 
     def current(self) -> dict:
         if not self.enabled:

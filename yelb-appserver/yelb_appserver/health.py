@@ -31,7 +31,7 @@ def _check(store) -> dict:
         store.ping()
         result = {"status": "up"}
     except DependencyError as exc:
-        result = {"status": "down", "error": exc.detail}
+        result = {"status": "down", "error": exc.public}
     result["dependency"] = store.dependency
     result["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return result

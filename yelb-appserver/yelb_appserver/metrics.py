@@ -36,7 +36,39 @@ DEPENDENCY_LATENCY = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 
+# Any other method a client invents is counted as "other": a label value per
+# invented method would let anyone grow /metrics without limit.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
+# Methods Flask answers on every route by itself; their series appear when used.
+AUTOMATIC_METHODS = frozenset({"HEAD", "OPTIONS"})
+
 blueprint = Blueprint("metrics", __name__)
+
+
+def method_label(method: str) -> str:
+    return method if method in METHODS else "other"
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    method = method_label(method)
+    REQUESTS.labels(method, route, status).inc()
+    REQUEST_LATENCY.labels(method, route).observe(seconds)
+
+
+def create_known_series(app) -> None:
+    """Create every label set known at start, at 0, so that dashboards show 0, not "No data".
+
+    Routes with the methods they declare, votes per option, and errors per dependency in use.
+    yelb_dependency_up is left out: it says nothing true until the first call.
+    """
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - AUTOMATIC_METHODS):
+            REQUEST_LATENCY.labels(method, rule.rule)
+    yelb = app.extensions["yelb"]
+    for option in yelb.option_names:
+        VOTES.labels(option)
+    for store in (yelb.votes, yelb.pageviews):
+        DEPENDENCY_ERRORS.labels(store.dependency)
 
 
 class ReplicaCollector:

@@ -55,8 +55,7 @@ def install(app: Flask) -> None:
         started = g.get("started", time.perf_counter())
         elapsed = time.perf_counter() - started
         route = request.url_rule.rule if request.url_rule else "unmatched"
-        metrics.REQUESTS.labels(request.method, route, response.status_code).inc()
-        metrics.REQUEST_LATENCY.labels(request.method, route).observe(elapsed)
+        metrics.observe_request(request.method, route, response.status_code, elapsed)
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers["X-Request-ID"] = request_id
         log.info("request", extra={"fields": {
