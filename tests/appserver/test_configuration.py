@@ -21,6 +21,8 @@ from yelb_appserver.options import DEFAULT_OPTIONS, parse_options
     ("YELB_FAULT_INJECTION", "maybe"),
     ("YELB_LOG_LEVEL", "loud"),
     ("YELB_FAULTS", '{"latency_ms": 5}'),
+    ("YELB_FAULT_TOKEN", "short"),
+    ("YELB_APPSERVER_ADDRESS", "localhost"),
 ])
 def test_bad_value_stops_the_command_with_one_line_naming_the_variable(tmp_path, variable, value):
     result = subprocess.run([appserver_command()], env={variable: value, "PATH": "/usr/bin:/bin"},
@@ -34,6 +36,7 @@ def test_bad_value_stops_the_command_with_one_line_naming_the_variable(tmp_path,
 def test_faults_json_is_checked_at_start(tmp_path):
     result = subprocess.run([appserver_command()], cwd=tmp_path, capture_output=True, text=True,
                             timeout=20, env={"PATH": "/usr/bin:/bin", "YELB_FAULT_INJECTION": "true",
+                                             "YELB_FAULT_TOKEN": "test-fault-token-0123456789",
                                              "YELB_FAULTS": '{"latency": 5}',
                                              "YELB_APPSERVER_PORT": "1"})
     assert result.returncode != 0

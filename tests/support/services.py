@@ -241,6 +241,8 @@ class AppServer(HttpProcess):
         self.log_file = self.base_dir / "appserver.log"
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            # A checkout run with PYTHONPATH pointing at its code starts that code.
+            **({"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}),
             "YELB_APPSERVER_PORT": str(self.port),
             "YELB_APPSERVER_WORKERS": str(workers),
             "YELB_SQLITE_PATH": str(self.base_dir / "yelb.sqlite3"),
