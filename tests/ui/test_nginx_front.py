@@ -385,22 +385,28 @@ def test_a_header_that_never_ends_is_dropped_within_the_header_timeout(one_repli
 
 
 def test_slow_and_idle_connections_leave_the_others_served(one_replica_front):
-    """A bounded flood: 3,000 connections that open and never finish a request (more than the
-    2,048 the old front had in all), 300 of them trickling header lines. Others get answers."""
+    """A bounded flood: 3,000 connections that start a request and never finish it (more than
+    the 2,048 connections the old front had in all), 300 of them trickling header lines.
+    Others still get answers."""
     resource.setrlimit(resource.RLIMIT_NOFILE, (8192, max(8192, resource.getrlimit(resource.RLIMIT_NOFILE)[1])))
     address = urlsplit(one_replica_front.url)
     flood = []
     try:
-        for number in range(3000):
+        for _ in range(3000):
             sock = socket.create_connection((address.hostname, address.port), timeout=5)
-            if number % 10 == 0:
-                sock.sendall(b"GET /api/getvotes HTTP/1.1\r\nHost: x\r\n")
             flood.append(sock)
+            try:
+                sock.sendall(b"GET /api/getvotes HTTP/1.1\r\nHost: x\r\n")
+            except OSError:
+                pass  # a front out of connections resets them; what matters is the others below
         session = requests.Session()
         timings = []
-        for round_number in range(20):
+        for _ in range(20):
             for sock in flood[::10]:
-                sock.sendall(b"X-Slow: 1\r\n")
+                try:
+                    sock.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    pass
             started = time.monotonic()
             assert session.get(f"{one_replica_front.url}/api/getvotes", timeout=5).status_code == 200
             assert requests.get(f"{one_replica_front.url}/", timeout=5).status_code == 200
