@@ -18,7 +18,7 @@ from demos.runbook import run
 REPLICAS = 3
 # Run inside an appserver container: one /api/faults request to itself, with its own token.
 IN_CONTAINER_CALL = (
-    "import json, os, sys, urllib.request as u; "
+    "import os, sys, urllib.request as u; "
     "r = u.Request('http://127.0.0.1:%s/api/faults' % os.environ.get('YELB_APPSERVER_PORT', '4567'), "
     "method=sys.argv[1], data=sys.argv[2].encode() or None, headers={'Content-Type': 'application/json', "
     "'Authorization': 'Bearer ' + os.environ['YELB_FAULT_TOKEN']}); "
@@ -34,7 +34,7 @@ def fault_request(target, replica: int, method: str, fault: dict | None = None) 
         return (watch.inject_fault(url, fault, token) if method == "PUT"
                 else next(iter(watch.clear_faults([url], token)), None))
     if target.name == "compose":
-        output = target.sh([*target.compose, "exec", "-T", "--index", str(replica + 1), "yelb-appserver",
+        output = target.sh([*target.compose, "exec", "-T", f"--index={replica + 1}", "yelb-appserver",
                             "python", "-c", IN_CONTAINER_CALL, method, body])
     else:  # kubernetes: one pod of the Deployment
         output = target.kubectl("exec", "deployment/yelb-appserver", "--", "python", "-c", IN_CONTAINER_CALL,
