@@ -209,7 +209,7 @@ class Stack:
                      f"user=postgres")
         lines.append(f"redis: 127.0.0.1:{self.redis.port}")
         if self.fault_token:
-            lines.append(f"fault token (scripts/faults/yelb-faults --token, or YELB_FAULT_TOKEN): "
+            lines.append(f"fault token (export YELB_FAULT_TOKEN=... for scripts/faults/yelb-faults): "
                          f"{self.fault_token}")
         return "\n".join(lines)
 
