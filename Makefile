@@ -5,9 +5,12 @@ PYTEST_ARGS ?=
 help: ## list the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-run: ## run Yelb in one process on http://localhost:4567 (embedded SQLite store, no services)
+# Loopback unless told otherwise (make run YELB_APPSERVER_ADDRESS=0.0.0.0): on its own the
+# appserver has none of the front's defences against slow or flooding clients.
+YELB_APPSERVER_ADDRESS ?= 127.0.0.1
+run: ## run Yelb in one process on http://127.0.0.1:4567 (embedded SQLite store, no services)
 	@scripts/bootstrap run
-	YELB_UI_DIR=$(CURDIR)/yelb-ui/public .venv/bin/yelb-appserver
+	YELB_UI_DIR=$(CURDIR)/yelb-ui/public YELB_APPSERVER_ADDRESS=$(YELB_APPSERVER_ADDRESS) .venv/bin/yelb-appserver
 
 test: ## run the whole test suite (installs what it needs first)
 	@scripts/bootstrap test

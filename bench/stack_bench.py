@@ -41,7 +41,10 @@ def main() -> None:
           f"-t{args.threads} -d{args.seconds}s on 127.0.0.1 (load generator on the same machine)")
     print(f"{'replicas':>8}  {'route':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}")
     for replicas in (int(count) for count in args.replicas.split(",")):
-        with Stack(replicas, workers=args.workers, env={"YELB_LOG_LEVEL": "warning"}) as stack:
+        # wrk is one address voting flat out: lift the front's per-address limits, or it measures 429s.
+        with Stack(replicas, workers=args.workers, env={"YELB_LOG_LEVEL": "warning"},
+                   front_settings={"YELB_UI_VOTE_RATE": "10000", "YELB_UI_VOTE_BURST": "10000",
+                                   "YELB_UI_CONNECTIONS_PER_CLIENT": "10000"}) as stack:
             for name, method, path in ROUTES:
                 wrk(stack.url + path, method, 2, args.connections, args.threads)  # warm-up
                 result = wrk(stack.url + path, method, args.seconds, args.connections, args.threads)

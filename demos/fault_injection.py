@@ -1,16 +1,45 @@
 """Demo 6, fault injection: make one replica slow, then take it out of rotation, and watch.
 
-Faults are set with PUT /api/faults through the UI front, so each lands on
-whichever replica nginx picks; the answer names it. The appservers need
-YELB_FAULT_INJECTION=true (this demo sets it).
+Faults are set with PUT /api/faults on one replica directly, never through the
+public front (which refuses it), with the appservers' YELB_FAULT_TOKEN: this demo
+sets YELB_FAULT_INJECTION=true and a token of its own for the run. Natively it
+calls the replica's address; on compose and Kubernetes it runs the request inside
+a replica's container, which has the token in its environment. The room watches
+the effect through the front, as before.
 """
 
+import json
 import re
+import secrets
 
 from demos import watch
 from demos.runbook import run
 
 REPLICAS = 3
+# Run inside an appserver container: one /api/faults request to itself, with its own token.
+IN_CONTAINER_CALL = (
+    "import os, sys, urllib.request as u; "
+    "r = u.Request('http://127.0.0.1:%s/api/faults' % os.environ.get('YELB_APPSERVER_PORT', '4567'), "
+    "method=sys.argv[1], data=sys.argv[2].encode() or None, headers={'Content-Type': 'application/json', "
+    "'Authorization': 'Bearer ' + os.environ['YELB_FAULT_TOKEN']}); "
+    "print(u.urlopen(r, timeout=10).read().decode())"
+)
+
+
+def fault_request(target, replica: int, method: str, fault: dict | None = None) -> str | None:
+    """Send one /api/faults request to replica `replica` (0-based); returns its host name."""
+    body = json.dumps(fault) if fault else ""
+    if target.name == "native":
+        url, token = target.stack.replica_urls[replica], target.stack.fault_token
+        return (watch.inject_fault(url, fault, token) if method == "PUT"
+                else next(iter(watch.clear_faults([url], token)), None))
+    if target.name == "compose":
+        output = target.sh([*target.compose, "exec", "-T", f"--index={replica + 1}", "yelb-appserver",
+                            "python", "-c", IN_CONTAINER_CALL, method, body])
+    else:  # kubernetes: one pod of the Deployment
+        output = target.kubectl("exec", "deployment/yelb-appserver", "--", "python", "-c", IN_CONTAINER_CALL,
+                                method, body)
+    return json.loads(output)["hostname"] if output else None
 
 
 def fault_gauge(metrics: str, fault: str) -> float | None:
@@ -24,10 +53,11 @@ def slowest(times: dict[str, int]) -> str:
 
 def clear(book, target, replicas: int) -> None:
     if target.readiness_takes_out_of_rotation:
-        # A replica out of rotation cannot be reached through the front: replace them all.
+        # A Service picks the pod an exec reaches; replacing them all clears every one.
         target.reset_appservers()
-    elif not target.dry_run:
-        cleared = watch.clear_faults(target.url, replicas)
+        return
+    cleared = {fault_request(target, replica, "DELETE") for replica in range(replicas)}
+    if not target.dry_run:
         book.check(len(cleared) == replicas, f"faults cleared on {', '.join(sorted(cleared))}")
 
 
@@ -35,16 +65,18 @@ def demo(book, target, args):
     url = target.url
     book.step(f"Run {REPLICAS} appservers with fault injection enabled",
               f"the host strip shows {REPLICAS} names")
-    if target.name != "native":  # the native stack starts with it enabled
+    if target.name != "native":  # the native stack starts with it enabled, and a token of its own
         target.scale_appservers(REPLICAS)
-        target.configure_appservers({"YELB_FAULT_INJECTION": "true"}, rolling=False)
+        target.configure_appservers({"YELB_FAULT_INJECTION": "true", "YELB_FAULT_TOKEN": secrets.token_hex(16)},
+                                    rolling=False)
     book.expect(target, f"{REPLICAS} appservers answer", lambda: watch.hostnames(url, 10 * REPLICAS),
                 lambda seen: len(seen) == REPLICAS, timeout=60)
     book.pause()
 
-    book.step(f"Make one replica slow: PUT /api/faults {{\"latency_ms\": {args.latency_ms}}}",
+    book.step(f"Make one replica slow: PUT /api/faults {{\"latency_ms\": {args.latency_ms}}} on one replica, "
+              "with the fault token",
               "that replica's chips arrive late in the strip; its latency climbs on the Grafana dashboard")
-    slow = None if target.dry_run else watch.inject_fault(url, {"latency_ms": args.latency_ms})
+    slow = fault_request(target, REPLICAS - 1, "PUT", {"latency_ms": args.latency_ms})
     book.say(f"    the fault landed on {slow}")
     book.expect(target, f"{slow} is the slowest replica, by about {args.latency_ms} ms",
                 lambda: watch.median_response_ms(url, 10 * REPLICAS),
@@ -63,7 +95,7 @@ def demo(book, target, args):
     book.step("Fail one replica's readiness: PUT /api/faults {\"readiness_fail\": true}",
               "Kubernetes takes that pod out of the Service and its name leaves the strip; behind nginx "
               "(native, compose) it keeps serving, and the status line turns red whenever it answers")
-    failing = None if target.dry_run else watch.inject_fault(url, {"readiness_fail": True})
+    failing = fault_request(target, REPLICAS - 1, "PUT", {"readiness_fail": True})
     book.say(f"    the fault landed on {failing}")
     if target.readiness_takes_out_of_rotation:
         book.expect(target, f"{failing} gets no more requests", lambda: watch.hostnames(url, 10 * REPLICAS),

@@ -30,6 +30,8 @@ def command_env(**variables: str) -> dict[str, str]:
     ("YELB_FAULTS", '{"latency_ms": 5}'),
     ("YELB_REDIS_TIMEOUT", "0"),
     ("YELB_REDIS_CIRCUIT_OPEN", "forever"),
+    ("YELB_FAULT_TOKEN", "short"),
+    ("YELB_APPSERVER_ADDRESS", "localhost"),
 ])
 def test_bad_value_stops_the_command_with_one_line_naming_the_variable(tmp_path, variable, value):
     result = subprocess.run([appserver_command()], env=command_env(**{variable: value}),
@@ -48,7 +50,8 @@ def test_bad_value_stops_the_command_with_one_line_naming_the_variable(tmp_path,
 ])
 def test_bad_faults_stop_the_command_with_one_line(tmp_path, faults, problem):
     """Checked before gunicorn starts, not once per worker with a traceback."""
-    env = command_env(YELB_FAULT_INJECTION="true", YELB_FAULTS=faults)
+    env = command_env(YELB_FAULT_INJECTION="true", YELB_FAULT_TOKEN="test-fault-token-0123456789",
+                      YELB_FAULTS=faults)
     result = subprocess.run([appserver_command()], env=env, cwd=tmp_path, capture_output=True,
                             text=True, timeout=20)
     assert result.returncode == 2

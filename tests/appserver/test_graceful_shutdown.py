@@ -9,7 +9,7 @@ import requests
 
 def test_in_flight_vote_finishes_after_sigterm(appserver_factory, app_env, postgres, database_name):
     server = appserver_factory({**app_env, "YELB_FAULT_INJECTION": "true",
-                                "YELB_FAULTS": '{"latency_ms": 3000}'}, workers=1)
+                                "YELB_FAULT_TOKEN": "test-fault-token-0123456789", "YELB_FAULTS": '{"latency_ms": 3000}'}, workers=1)
     answers = []
     voter = threading.Thread(target=lambda: answers.append(
         requests.post(f"{server.url}/api/votes/ihop", timeout=10)))

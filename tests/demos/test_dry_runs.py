@@ -102,6 +102,9 @@ def test_compose_commands_name_what_exists(demo, compose_file):
                 assert next(words) in profiles
             elif word == "--scale":
                 assert next(words).split("=")[0] in services
+            elif word == "exec":  # exec [-T] <service> <command run inside it>
+                assert next(word for word in words if not word.startswith("-")) in services
+                break
             elif not word.startswith("-") and word not in {"up", "stop", "start", "restart", "images"}:
                 assert word in services, f"{word} is not a service of docker-compose.yml"
         assert set(env) <= APPSERVER_VARIABLES | {"YELB_REGISTRY", "YELB_TAG"}, env
@@ -133,7 +136,8 @@ def test_kubectl_commands_name_what_exists(demo, kubernetes_workloads):
             assert (ROOT / argv[argv.index("-f") + 1]).is_file()
             continue
         assert argv[:3] == ["kubectl", "-n", NAMESPACE], argv
-        workloads = [word for word in argv if "/" in word and not word.startswith("-")]
+        kubectl_words = argv[:argv.index("--")] if "--" in argv else argv  # after --: run in a pod
+        workloads = [word for word in kubectl_words if "/" in word and not word.startswith("-")]
         assert workloads and set(workloads) <= kubernetes_workloads, argv
         if argv[3:5] == ["set", "env"]:
             variables = {word.split("=")[0] for word in argv[6:]}

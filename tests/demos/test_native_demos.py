@@ -62,7 +62,8 @@ def test_fault_injection_leaves_no_fault_behind(run_demo):
     assert 'yelb_fault_injection_active{fault="latency_ms"} 1' in transcript
     assert "reports unavailable, the others ready" in transcript
     for url in target.stack.replica_urls:
-        faults = requests.get(f"{url}/api/faults", timeout=5).json()["faults"]
+        faults = requests.get(f"{url}/api/faults", timeout=5,
+                              headers={"Authorization": f"Bearer {target.stack.fault_token}"}).json()["faults"]
         assert not any(faults.values()), faults
         assert requests.get(f"{url}/readyz", timeout=5).status_code == 200
 

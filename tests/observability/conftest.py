@@ -16,7 +16,7 @@ def exported_metrics(postgres, tmp_path_factory) -> dict[str, set[str]]:
     fault injected, so that labelled series of every kind exist."""
     env = {**postgres.env("yelb_observability"), "REDIS_SERVER_ENDPOINT": "127.0.0.1",
            "REDIS_SERVER_PORT": str(free_port()), "YELB_DEPENDENCY_TIMEOUT": "0.5",
-           "YELB_FAULT_INJECTION": "true"}
+           "YELB_FAULT_INJECTION": "true", "YELB_FAULT_TOKEN": "test-fault-token-0123456789"}
     server = AppServer(env, workers=1, base_dir=tmp_path_factory.mktemp("observed-appserver")).start()
     try:
         api = requests.Session()
@@ -24,7 +24,8 @@ def exported_metrics(postgres, tmp_path_factory) -> dict[str, set[str]]:
         assert api.get(f"{server.url}/api/getvotes", timeout=5).status_code == 200
         assert api.get(f"{server.url}/api/getstats", timeout=5).json()["pageviews_available"] is False
         assert api.get(f"{server.url}/readyz", timeout=5).status_code == 200
-        assert api.put(f"{server.url}/api/faults", json={"latency_ms": 1}, timeout=5).status_code == 200
+        assert api.put(f"{server.url}/api/faults", json={"latency_ms": 1}, timeout=5,
+                       headers={"Authorization": f"Bearer {env['YELB_FAULT_TOKEN']}"}).status_code == 200
         text = api.get(f"{server.url}/metrics", timeout=5).text
     finally:
         server.destroy()

@@ -16,6 +16,11 @@ from tests.support.stack import Stack
 ARTIFACTS_DIR = Path(os.environ.get("YELB_ARTIFACTS_DIR", Path(__file__).parents[2] / "artifacts"))
 # Short dependency timeout: an outage answers 503 after 1 s instead of 2 s, keeping scenarios short.
 DEPENDENCY_TIMEOUT_S = 1.0
+# The scenarios' clients all come from 127.0.0.1 and vote as fast as they can: they stand for a
+# whole room behind one address, so the front's per-address limits are lifted for them
+# (tests/ui/test_nginx_front.py checks the limits themselves, at their defaults).
+ROOM_BEHIND_ONE_ADDRESS = {"YELB_UI_VOTE_RATE": "10000", "YELB_UI_VOTE_BURST": "10000",
+                           "YELB_UI_CONNECTIONS_PER_CLIENT": "10000"}
 
 
 @pytest.fixture
@@ -28,7 +33,7 @@ def stack_factory(tmp_path, postgres, redis_server):
         shared = {} if own_dependencies else {"postgres": postgres, "redis": redis_server}
         stack = Stack(replicas, base_dir=tmp_path / f"stack{len(started)}",
                       env={"YELB_DEPENDENCY_TIMEOUT": str(DEPENDENCY_TIMEOUT_S), **(env or {})},
-                      **shared)
+                      front_settings=ROOM_BEHIND_ONE_ADDRESS, **shared)
         started.append(stack)
         return stack.start()
 

@@ -6,11 +6,14 @@ no 5xx, every response as documented. Then hand-written abuse through the
 front: every request is refused with the right 4xx and no vote count moves.
 """
 
+import json
+import random
 import socket
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -36,18 +39,42 @@ def cases_line(output: str) -> str:
     return lines[-1] if lines else "no summary"
 
 
-def raw_request(base_url: str, payload: bytes, timeout: float = 10) -> int:
-    """Send bytes as they are (requests would encode or refuse them); return the status code."""
+def raw_exchange(base_url: str, payload: bytes, timeout: float = 10) -> tuple[int, str, bytes]:
+    """Send bytes as they are (requests would encode or refuse them), on a connection of their
+    own; (status, Content-Type, body) of the answer, read as far as its Content-Length (not
+    until the close, which a front that answered before reading a whole body delays)."""
     address = urlsplit(base_url)
     with socket.create_connection((address.hostname, address.port), timeout=timeout) as sock:
-        sock.sendall(payload)
+        try:
+            sock.sendall(payload)
+        except OSError:
+            pass  # the front may answer and close before it has read everything
         answer = b""
-        while b"\r\n" not in answer:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            answer += chunk
-    return int(answer.split(b" ", 2)[1])
+
+        def complete() -> bool:
+            head, found, body = answer.partition(b"\r\n\r\n")
+            if not found or head.startswith(b"HTTP/1.1 100 "):
+                return False
+            length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")[1:]
+                           if line.lower().startswith(b"content-length:")), None)
+            return length is not None and (payload.startswith(b"HEAD ") or len(body) >= length)
+
+        try:
+            while not complete() and (chunk := sock.recv(65536)):
+                answer += chunk
+                while answer.startswith(b"HTTP/1.1 100 ") and b"\r\n\r\n" in answer:
+                    answer = answer.partition(b"\r\n\r\n")[2]  # an interim "100 Continue"
+        except ConnectionResetError:
+            pass  # a refused request's connection is reset once answered
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    content_type = next((line.split(":", 1)[1].strip() for line in lines[1:]
+                         if line.lower().startswith("content-type:")), "")
+    return int(lines[0].split(" ", 2)[1]), content_type, body
+
+
+def raw_request(base_url: str, payload: bytes, timeout: float = 10) -> int:
+    return raw_exchange(base_url, payload, timeout)[0]
 
 
 @pytest.fixture
@@ -157,3 +184,50 @@ def test_slow_clients_do_not_block_the_others(stack, figure):
            f"slowest {max(timings) * 1000:.0f} ms")
     # The unfinished votes were never counted.
     assert stack.vote_counts() == before
+
+
+def fuzzed_request(rng: random.Random) -> bytes:
+    """One request as an attacker's fuzzer writes them: odd methods, paths under /api/ with
+    junk, odd or oversized headers and bodies, sometimes not HTTP at all."""
+    method = rng.choice([b"GET", b"POST", b"PUT", b"DELETE", b"PATCH", b"HEAD", b"OPTIONS", b"TRACE",
+                         b"CONNECT", b"PROPFIND", b"FOO", b"G\x00T", b"get", bytes(rng.choices(b"ABCXYZ", k=40))])
+    segment = rng.choice([b"ihop", b"votes/ihop", b"votes/pizza", b"getvotes", b"faults", b"stats",
+                          b"%ff%fe", b"\xff\xfe", b"..%2f..%2fetc", b"votes/" + b"x" * rng.choice([50, 5000, 9000]),
+                          b"{option}", b"votes/ihop?%zz", b"a b", b"\r"])
+    headers = [b"Host: x", b"Connection: close"]
+    headers += rng.sample([b"Idempotency-Key: " + b"k" * rng.choice([5, 200]), b"Content-Type: text/plain",
+                           b"Transfer-Encoding: chunked", b"Content-Length: -1", b"Content-Length: 99999999",
+                           b"X-Big: " + b"a" * 9000, b"Bad Header", b"X-\xff: \xfe", b"Expect: 100-continue",
+                           b"Cookie: yelb_voted=" + b"z" * 100, b"Authorization: Bearer guess"],
+                          k=rng.randint(0, 3))
+    body = rng.choice([b"", b"{}", b"not json", b"a" * 70_000])
+    # Framing stays honest (a chunked body ends, a length matches) so that no request waits
+    # out the front's body timeout; lying about lengths is what the two fixed values are for.
+    if b"Transfer-Encoding: chunked" in headers:
+        body = b"0\r\n\r\n"
+    elif body and not any(header.startswith(b"Content-Length") for header in headers):
+        headers.append(b"Content-Length: %d" % len(body))
+    if rng.random() < 0.05:
+        return bytes(rng.choices(range(256), k=rng.randint(1, 300))) + b"\r\n\r\n"
+    return method + b" /api/" + segment + b" HTTP/1.1\r\n" + b"\r\n".join(headers) + b"\r\n\r\n" + body
+
+
+def test_fuzzing_through_the_front_gives_no_5xx_and_only_json_errors(stack, figure):
+    """500 fuzzed requests (a fixed seed, so a failure replays) through the nginx front: no
+    server error, every error under /api in the {"error", "status"} JSON format, whether nginx,
+    gunicorn or the app answered it, and no vote counted by a request that was refused."""
+    rng = random.Random(13)
+    before = stack.vote_counts()
+    statuses = Counter()
+    for _ in range(500):
+        payload = fuzzed_request(rng)
+        status, content_type, body = raw_exchange(stack.url, payload)
+        statuses[status] += 1
+        assert status < 500, (payload[:200], status, body[:300])
+        if status >= 400 and not payload.startswith(b"HEAD"):
+            assert content_type == "application/json", (payload[:200], status, body[:300])
+            assert json.loads(body)["status"] == status, body
+    figure("500 fuzzed requests through the front: " + ", ".join(
+        f"{count} x {status}" for status, count in sorted(statuses.items())))
+    after = stack.vote_counts()
+    assert sum(after.values()) - sum(before.values()) <= statuses[200]

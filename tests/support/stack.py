@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import secrets
 import shutil
 import signal
 import tempfile
@@ -46,7 +47,7 @@ class Stack:
     def __init__(self, replicas: int = 3, *, base_dir: Path | None = None,
                  postgres: PostgresServer | None = None, redis: RedisServer | None = None,
                  env: dict[str, str] | None = None, workers: int = 2,
-                 front_port: int | None = None):
+                 front_port: int | None = None, front_settings: dict[str, str] | None = None):
         if replicas < 1:
             raise ValueError("a stack needs at least one replica")
         self.base_dir = Path(base_dir or tempfile.mkdtemp(prefix="yelb-stack-"))
@@ -59,6 +60,10 @@ class Stack:
         self.database = f"yelb_{uuid.uuid4().hex[:12]}"
         self.workers = workers
         self.extra_env = dict(env or {})
+        if self.extra_env.get("YELB_FAULT_INJECTION") == "true":
+            # A token of this run's own: /api/faults answers only to whoever has it.
+            self.extra_env.setdefault("YELB_FAULT_TOKEN", secrets.token_hex(16))
+        self.front_settings = dict(front_settings or {})
         # free_port() never hands out a port twice, so every process has its own.
         self.ports = [free_port() for _ in range(replicas)]
         self.replicas: list[AppServer | None] = [None] * replicas
@@ -80,6 +85,7 @@ class Stack:
                 replica.wait_healthy()
             self.front = NginxFront([replica.url for replica in self.replicas],
                                     base_dir=self.base_dir / "front", port=self.front_port)
+            self.front.settings.update(self.front_settings)
             self.front.start()
             wait_until(lambda: requests.get(f"{self.url}/api/getvotes", timeout=2).ok,
                        20, "the front to answer /api/getvotes")
@@ -115,6 +121,11 @@ class Stack:
     def url(self) -> str:
         """The nginx front: the page at /, the API at /api/..."""
         return f"http://127.0.0.1:{self.front_port}"
+
+    @property
+    def fault_token(self) -> str:
+        """What /api/faults on each replica wants as `Authorization: Bearer ...` (empty: faults off)."""
+        return self.extra_env.get("YELB_FAULT_TOKEN", "")
 
     @property
     def replica_urls(self) -> list[str]:
@@ -197,6 +208,9 @@ class Stack:
         lines.append(f"postgresql: host=127.0.0.1 port={self.postgres.port} dbname={self.database} "
                      f"user=postgres")
         lines.append(f"redis: 127.0.0.1:{self.redis.port}")
+        if self.fault_token:
+            lines.append(f"fault token (export YELB_FAULT_TOKEN=... for scripts/faults/yelb-faults): "
+                         f"{self.fault_token}")
         return "\n".join(lines)
 
 

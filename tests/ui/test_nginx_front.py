@@ -8,11 +8,16 @@ import json
 import os
 import pwd
 import re
+import resource
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
+import time
+from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -47,6 +52,11 @@ def front(replicas, tmp_path):
     ("YELB_UI_REFRESH_SECONDS", "0"),
     ("YELB_UI_STATIC_DIR", "/nonexistent"),
     ("YELB_UI_RUNTIME_DIR", "relative/dir"),
+    ("YELB_UI_VOTE_RATE", "0"),
+    ("YELB_UI_VOTE_RATE", "30r/s"),
+    ("YELB_UI_VOTE_BURST", "-1"),
+    ("YELB_UI_CONNECTIONS_PER_CLIENT", "many"),
+    ("YELB_UI_TRUSTED_PROXIES", "10.0.0.0/8,ingress.local"),
 ])
 def test_bad_setting_stops_rendering_with_one_line_naming_it(tmp_path, variable, value):
     env = {"PATH": "/usr/bin:/bin", "YELB_UI_STATIC_DIR": str(PUBLIC_DIR),
@@ -222,3 +232,186 @@ def child_pids(pid: int) -> list[int]:
 def process_uid(pid: int) -> int:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"^Uid:\s+(\d+)", status, re.MULTILINE).group(1))
+
+
+# -- trust under a live audience: what the public front refuses ---------------------------------
+
+def raw_answer(url: str, payload: bytes, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes as they are; (status, headers, body) of the answer, read until the close."""
+    address = urlsplit(url)
+    with socket.create_connection((address.hostname, address.port), timeout=timeout) as sock:
+        sock.sendall(payload)
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except ConnectionResetError:  # the front resets a connection it refused, once it has answered
+            pass
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in header_lines)}
+    return int(status_line.split(" ")[1]), headers, body
+
+
+@pytest.fixture
+def one_replica_front(appserver_factory, yelb_env, tmp_path):
+    appserver = appserver_factory(yelb_env, hostname="appserver-1")
+    front = NginxFront(appserver.url, base_dir=tmp_path / "front").start()
+    yield front
+    front.destroy()
+
+
+def test_one_client_over_the_vote_limit_is_refused_with_a_json_429(one_replica_front, postgres,
+                                                                    database_name):
+    """A script voting as fast as it can (the issue's 10,000 votes in 39 s) is held to the
+    per-address rate (default 30/s after a burst of 60); the reads never count against it."""
+    front = one_replica_front
+    session = requests.Session()
+    started = time.monotonic()
+    answers = [session.post(f"{front.url}/api/votes/ihop", timeout=5) for _ in range(400)]
+    seconds = time.monotonic() - started
+    statuses = Counter(answer.status_code for answer in answers)
+    assert set(statuses) == {200, 429}, statuses
+    assert statuses[200] <= 60 + 30 * seconds + 5, (statuses, seconds)
+    refused = next(answer for answer in answers if answer.status_code == 429)
+    assert refused.headers["Content-Type"] == "application/json"
+    assert refused.json()["status"] == 429 and "too many requests" in refused.json()["error"]
+    assert postgres.counts(database_name)["ihop"] == statuses[200]
+    # The original's GET votes share the same limit; reads are not votes.
+    assert 429 in {session.get(f"{front.url}/api/chipotle", timeout=5).status_code for _ in range(100)}
+    assert all(session.get(f"{front.url}/api/{path}", timeout=5).status_code == 200
+               for path in ["getvotes", "stats", "options", "version", "hostname"] * 20)
+    print(f"one client, 400 votes in {seconds:.1f} s: {statuses[200]} counted, {statuses[429]} refused 429")
+
+
+def test_a_room_behind_one_address_is_never_refused(one_replica_front, postgres, database_name):
+    """40 phones sharing one address (a venue's Wi-Fi), each voting every 3 s and refreshing
+    the page every 5 s, as the page does: nothing refused."""
+    front = one_replica_front
+    phones = [requests.Session() for _ in range(40)]
+    statuses = Counter()
+    started = time.monotonic()
+    for second in range(9):
+        for number, phone in enumerate(phones):
+            if (number + second) % 3 == 0:
+                statuses[phone.post(f"{front.url}/api/votes/outback", timeout=5).status_code] += 1
+            if (number + second) % 5 == 0:
+                for path in ("getvotes", "stats", "readyz"):
+                    statuses[phone.get(f"{front.url}/api/{path}", timeout=5).status_code] += 1
+        time.sleep(max(0.0, started + second + 1 - time.monotonic()))
+    assert set(statuses) == {200}, statuses
+    assert postgres.counts(database_name)["outback"] == 120
+
+
+def test_trusted_proxy_lets_the_limit_count_each_client(appserver_factory, yelb_env, tmp_path):
+    """Behind an ingress every request comes from the ingress: with YELB_UI_TRUSTED_PROXIES the
+    front counts the client its X-Forwarded-For names, so a room passes and one client does not."""
+    appserver = appserver_factory(yelb_env, hostname="appserver-1")
+    front = NginxFront(appserver.url, base_dir=tmp_path / "front")
+    front.settings["YELB_UI_TRUSTED_PROXIES"] = "127.0.0.1"
+    front.start()
+    try:
+        room = [requests.post(f"{front.url}/api/votes/ihop", timeout=5,
+                              headers={"X-Forwarded-For": f"198.51.100.{phone}"}).status_code
+                for phone in range(1, 201)]
+        assert room == [200] * 200
+        one = Counter(requests.post(f"{front.url}/api/votes/ihop", timeout=5,
+                                    headers={"X-Forwarded-For": "203.0.113.7"}).status_code
+                      for _ in range(150))
+        assert one[429] > 0, one
+    finally:
+        front.destroy()
+
+
+def test_head_on_a_vote_route_counts_nothing(one_replica_front):
+    url = one_replica_front.url
+    assert requests.head(f"{url}/api/ihop", timeout=5).status_code == 405
+    assert requests.head(f"{url}/api/votes/ihop", timeout=5).status_code in (404, 405)
+    assert {vote["name"]: vote["value"] for vote in requests.get(f"{url}/api/getvotes", timeout=5).json()}[
+        "ihop"] == 0
+
+
+def test_nginx_errors_under_api_are_json(one_replica_front):
+    """The statuses nginx answers itself, in the appserver's format."""
+    url = one_replica_front.url
+    cases = {
+        400: b"NOT A REQUEST\r\n\r\n",
+        405: b"TRACE /api/getvotes HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        413: b"POST /api/votes/ihop HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n"
+             + b"a" * 100000,
+        414: b"GET /api/" + b"x" * 9000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        431: b"GET /api/getvotes HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\nConnection: close\r\n\r\n",
+        404: b"PUT /api/faults HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+    }
+    for status, payload in cases.items():
+        answered, headers, body = raw_answer(url, payload)
+        assert answered == status, (status, body[:200])
+        assert headers["content-type"] == "application/json", (status, headers)
+        assert json.loads(body)["status"] == status, body
+
+
+def test_appserver_errors_of_its_own_are_json_and_quote_nothing(one_replica_front):
+    """gunicorn's refusals, reached through the front (a line the front accepts but gunicorn
+    does not) and directly: JSON, and never the request line back (it could be a script)."""
+    script = "%3Cscript%3Ealert(1)%3C%2Fscript%3E"
+    through_front = raw_answer(one_replica_front.url, f"GET /api/{script}{'x' * 5000} HTTP/1.1\r\n"
+                                                      "Host: x\r\nConnection: close\r\n\r\n".encode())
+    appserver = one_replica_front.upstreams[0]
+    direct = [
+        raw_answer(appserver, f"GET /api/{script}{'x' * 5000} HTTP/1.1\r\nHost: x\r\n\r\n".encode()),
+        raw_answer(appserver, f"GET /<script>alert(1)</script> HTTP/1.1 junk\r\nHost: x\r\n\r\n".encode()),
+        raw_answer(appserver, b"GET /api/getvotes HTTP/1.1\r\n" + b"".join(
+            f"X-H{index}: v\r\n".encode() for index in range(150)) + b"\r\n"),
+    ]
+    for status, headers, body in [through_front, *direct]:
+        assert 400 <= status < 500 and headers["content-type"] == "application/json", (status, body[:200])
+        assert json.loads(body)["status"] == status
+        assert b"script" not in body and b"xxxx" not in body, body
+    assert [through_front[0], direct[0][0]] == [414, 414]
+
+
+def test_a_header_that_never_ends_is_dropped_within_the_header_timeout(one_replica_front):
+    address = urlsplit(one_replica_front.url)
+    started = time.monotonic()
+    with socket.create_connection((address.hostname, address.port), timeout=30) as sock:
+        sock.sendall(b"GET /api/getvotes HTTP/1.1\r\nHost: x\r\n")
+        try:
+            closed = sock.recv(1024) == b""
+        except ConnectionResetError:  # reset_timedout_connection: dropped with a reset
+            closed = True
+    waited = time.monotonic() - started
+    print(f"an unfinished header was dropped after {waited:.1f} s")
+    assert closed and waited < 20
+
+
+def test_slow_and_idle_connections_leave_the_others_served(one_replica_front):
+    """A bounded flood: 3,000 connections that start a request and never finish it (more than
+    the 2,048 connections the old front had in all), 300 of them trickling header lines.
+    Others still get answers."""
+    resource.setrlimit(resource.RLIMIT_NOFILE, (8192, max(8192, resource.getrlimit(resource.RLIMIT_NOFILE)[1])))
+    address = urlsplit(one_replica_front.url)
+    flood = []
+    try:
+        for _ in range(3000):
+            sock = socket.create_connection((address.hostname, address.port), timeout=5)
+            flood.append(sock)
+            try:
+                sock.sendall(b"GET /api/getvotes HTTP/1.1\r\nHost: x\r\n")
+            except OSError:
+                pass  # a front out of connections resets them; what matters is the others below
+        session = requests.Session()
+        timings = []
+        for _ in range(20):
+            for sock in flood[::10]:
+                try:
+                    sock.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    pass
+            started = time.monotonic()
+            assert session.get(f"{one_replica_front.url}/api/getvotes", timeout=5).status_code == 200
+            assert requests.get(f"{one_replica_front.url}/", timeout=5).status_code == 200
+            timings.append(time.monotonic() - started)
+        print(f"with 3,000 flooding connections, 20 clients answered; slowest {max(timings) * 1000:.0f} ms")
+    finally:
+        for sock in flood:
+            sock.close()

@@ -184,18 +184,20 @@ def test_configured_options_and_missing_redis(appserver_factory, postgres, datab
 
 
 def test_status_line_names_injected_faults(appserver_factory, yelb_env, open_page):
-    env = {**yelb_env, "YELB_FAULT_INJECTION": "true", "YELB_FAULTS": '{"db_latency_ms": 20}'}
+    env = {**yelb_env, "YELB_FAULT_INJECTION": "true", "YELB_FAULT_TOKEN": "test-fault-token-0123456789",
+           "YELB_FAULTS": '{"db_latency_ms": 20}'}
     appserver = appserver_factory(env, hostname="appserver-9")
     page, problems = open_page(page_url(appserver.url))
     status = page.locator("#dependencies")
     expect(status).to_contain_text("faults on appserver-9: +20 ms per database call")
     expect(status).to_have_attribute("data-state", "warn")
 
-    requests.put(f"{appserver.url}/api/faults", json={"readiness_fail": True}, timeout=5)
+    token = {"Authorization": f"Bearer {env['YELB_FAULT_TOKEN']}"}
+    requests.put(f"{appserver.url}/api/faults", json={"readiness_fail": True}, headers=token, timeout=5)
     expect(status).to_contain_text("readiness fails")
     expect(status).to_have_attribute("data-state", "down")
 
-    requests.delete(f"{appserver.url}/api/faults", timeout=5)
+    requests.delete(f"{appserver.url}/api/faults", headers=token, timeout=5)
     expect(status).not_to_contain_text("faults on")
     expect(status).to_have_attribute("data-state", "ok")
     # Chromium logs the 503 of /api/readyz while readiness fails; nothing else.

@@ -5,15 +5,21 @@ Original (all GET, kept for drop-in compatibility): /api/getvotes,
 New: GET /api/options, POST /api/votes/<option>, and GET /api/stats (getstats
 without counting a page view). Both ways to vote count a vote once per
 Idempotency-Key, when one is sent.
+
+A vote is a GET in the original, so any link, crawler or cross-site <img> can
+cast one: YELB_VOTE_BY_GET=false turns that route off, and a HEAD never votes.
+YELB_ONE_VOTE_PER_BROWSER=true counts one vote per browser per set of options.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import socket
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, after_this_request, current_app, jsonify, request
+from werkzeug.exceptions import MethodNotAllowed
 
 from . import metrics
 from .dependencies import DependencyError
@@ -40,6 +46,17 @@ def bare_json(value) -> Response:
     return Response(json.dumps(value), mimetype="application/json")
 
 
+# YELB_ONE_VOTE_PER_BROWSER: the browser keeps which set of options it voted on. A new set
+# (other YELB_OPTIONS) is a new vote. Clearing cookies votes again: the front's per-address
+# rate limit is the hard bound, this is the room's good manners.
+VOTED_COOKIE = "yelb_voted"
+VOTED_COOKIE_SECONDS = 7 * 24 * 3600
+
+
+def option_set_id(names: list[str]) -> str:
+    return hashlib.sha256(",".join(names).encode()).hexdigest()[:16]
+
+
 def _cast_vote(option: str) -> int:
     yelb = _yelb()
     if option not in yelb.option_names:
@@ -49,6 +66,16 @@ def _cast_vote(option: str) -> int:
     if key is not None and not IDEMPOTENCY_KEY.match(key):
         abort(400, description="Idempotency-Key must be 1-128 characters of A-Z, a-z, 0-9, "
                                "'.', '_', ':' or '-'")
+    if yelb.config.one_vote_per_browser:
+        voted_on = option_set_id(yelb.option_names)
+        if request.cookies.get(VOTED_COOKIE) == voted_on:
+            abort(409, description="this browser has already voted on these options")
+
+        @after_this_request
+        def remember_the_vote(response: Response) -> Response:
+            response.set_cookie(VOTED_COOKIE, voted_on, max_age=VOTED_COOKIE_SECONDS, path="/api/",
+                                httponly=True, samesite="Strict")
+            return response
     count = yelb.votes.vote(option, key)
     metrics.VOTES.labels(option).inc()
     return count
@@ -105,6 +132,13 @@ def options():
 
 @blueprint.get("/<option>")
 def vote_compatible(option: str):
+    # Flask answers HEAD with any GET route; a HEAD (a link preview, a checker) must not vote.
+    if request.method == "HEAD":
+        raise MethodNotAllowed(["GET"] if _yelb().config.vote_by_get else [],
+                               "HEAD does not vote; GET /api/<option> or POST /api/votes/<option> does")
+    if not _yelb().config.vote_by_get:
+        raise MethodNotAllowed([], "voting with GET is turned off (YELB_VOTE_BY_GET=false); "
+                                   "vote with POST /api/votes/<option>")
     return bare_json(_cast_vote(option))
 
 
@@ -115,6 +149,7 @@ def vote(option: str):
 
 @blueprint.after_app_request
 def add_cors_headers(response: Response) -> Response:
-    if request.path.startswith("/api/"):
+    # Never on /api/faults: a cross-site page must not be allowed to read or send it.
+    if request.path.startswith("/api/") and request.path != "/api/faults":
         response.headers.update(CORS_HEADERS)
     return response

@@ -84,6 +84,23 @@ def _log_level(value: str) -> str:
     return level
 
 
+def _token(value: str) -> str:
+    token = value.strip()
+    if token and (len(token) < 16 or any(char.isspace() for char in token)):
+        raise ValueError("must be at least 16 characters without spaces "
+                         "(e.g. the output of `openssl rand -hex 16`)")
+    return token
+
+
+def _address(value: str) -> str:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        raise ValueError(f"must be an IP address such as 127.0.0.1 or 0.0.0.0, got {value!r}") from None
+
+
 def _options(value: str) -> tuple[Option, ...]:
     return parse_options(value) if value.strip() else DEFAULT_OPTIONS
 
@@ -135,6 +152,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("YELB_FAULTS", "", _faults,
             "Faults active at start, as JSON like the body of PUT /api/faults "
             "(needs YELB_FAULT_INJECTION=true).", "initial_faults"),
+    # Trust under a live audience: who may inject faults, how votes are counted, where to listen.
+    Setting("YELB_FAULT_TOKEN", "", _token,
+            "Secret that /api/faults requires as `Authorization: Bearer <token>`; "
+            "needed (16+ characters) when YELB_FAULT_INJECTION=true.", "fault_token"),
+    Setting("YELB_VOTE_BY_GET", "true", _boolean,
+            "Let GET /api/<option> vote, as the original Yelb did. false: only POST "
+            "/api/votes/<option> votes (a link or cross-site <img> cannot).", "vote_by_get"),
+    Setting("YELB_ONE_VOTE_PER_BROWSER", "false", _boolean,
+            "Count one vote per browser per set of options (a cookie); later votes answer 409.",
+            "one_vote_per_browser"),
+    Setting("YELB_APPSERVER_ADDRESS", "0.0.0.0", _address,
+            "Address gunicorn listens on; `make run` uses 127.0.0.1. Publicly, put the nginx "
+            "front before it.", "address"),
     Setting("YELB_UI_DIR", "", _text,
             "Folder of the static UI to serve at /; empty: no UI (the nginx front serves it).",
             "ui_dir"),
@@ -175,6 +205,9 @@ class Config:
         config = cls(values)
         if config.initial_faults and not config.fault_injection:
             raise ConfigError("YELB_FAULTS: needs YELB_FAULT_INJECTION=true")
+        if config.fault_injection and not config.fault_token:
+            raise ConfigError("YELB_FAULT_TOKEN: must be set when YELB_FAULT_INJECTION=true, "
+                              "so that only its holder can inject faults")
         return config
 
     @property

@@ -1,6 +1,9 @@
 """Fault injection, for people testing a platform with Yelb.
 
-Off unless YELB_FAULT_INJECTION=true. The faults are scoped to one replica:
+Off unless YELB_FAULT_INJECTION=true, and then only for requests that carry
+YELB_FAULT_TOKEN as `Authorization: Bearer <token>` (the nginx front never
+proxies /api/faults, and no CORS header is sent for it, so neither a visitor
+nor a cross-site page can reach it). The faults are scoped to one replica:
 PUT /api/faults changes the replica that receives the request, and all the
 workers of that replica see the change (it is kept in a small JSON file next
 to the metrics files; a run without a metrics folder keeps it in memory).
@@ -8,6 +11,7 @@ to the metrics files; a run without a metrics folder keeps it in memory).
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import random
@@ -16,6 +20,8 @@ import threading
 import time
 
 from flask import Blueprint, abort, current_app, jsonify, request
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
 
 FAULTS = {
     "readiness_fail": bool,
@@ -122,11 +128,17 @@ blueprint = Blueprint("faults", __name__)
 
 
 def _state() -> FaultState:
-    state = current_app.extensions["yelb"].faults
-    if not state.enabled:
+    yelb = current_app.extensions["yelb"]
+    if not yelb.faults.enabled:
         abort(404, description="fault injection is disabled; start the appserver with "
                                "YELB_FAULT_INJECTION=true to enable it")
-    return state
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    # Constant time: the answer's timing must not tell how much of a guess was right.
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(),
+                                                             yelb.config.fault_token.encode()):
+        raise Unauthorized("fault injection needs the header Authorization: Bearer <YELB_FAULT_TOKEN>",
+                           www_authenticate=WWWAuthenticate("bearer", {"realm": "yelb-faults"}))
+    return yelb.faults
 
 
 def _answer(faults: dict):

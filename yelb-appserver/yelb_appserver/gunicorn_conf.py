@@ -11,7 +11,7 @@ import math
 import logging
 import os
 
-from gunicorn import glogging
+from gunicorn import glogging, util
 from prometheus_client import multiprocess
 
 from .config import Config
@@ -20,7 +20,10 @@ from .shutdown import delay_exit_on_sigterm
 
 _config = Config.from_env()
 
-bind = [f"0.0.0.0:{_config.port}"]
+# 0.0.0.0 in a container, 127.0.0.1 under `make run`: gunicorn cannot shed slow clients the
+# way the nginx front does, so only the front should be reachable from outside.
+bind = [f"[{_config.address}]:{_config.port}" if ":" in _config.address
+        else f"{_config.address}:{_config.port}"]
 workers = _config.workers or min(2 * (os.cpu_count() or 1) + 1, 8)
 threads = _config.threads
 worker_class = "gthread"
@@ -38,6 +41,20 @@ errorlog = "-"
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
+
+
+def write_json_error(sock, status_int, reason, mesg):
+    """gunicorn's own error answers (a request line or headers it refuses) in the app's JSON
+    format. Its HTML page would quote the offending request line back; this names only the
+    status, and gunicorn's log keeps the detail."""
+    body = json.dumps({"error": reason.lower(), "status": status_int}).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+# The workers call util.write_error for every error answer of their own.
+util.write_error = write_json_error
 
 
 class JsonLogger(glogging.Logger):
@@ -68,7 +85,7 @@ def on_starting(server):
                       if _config.uses_redis else f"sqlite:{_config.sqlite_path}"),
     }
     logging.getLogger("gunicorn.error").info(
-        "yelb-appserver starting: %s", json.dumps({"port": _config.port, **stores,
+        "yelb-appserver starting: %s", json.dumps({"address": _config.address, "port": _config.port, **stores,
                                                     "workers": workers, "threads": threads}))
 
 

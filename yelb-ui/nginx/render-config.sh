@@ -12,6 +12,11 @@
 #   YELB_UI_RUNTIME_DIR      the one writable directory (default /tmp/yelb-ui)
 #   YELB_UI_REFRESH_SECONDS  how often the page refreshes, 1-300 (default 5)
 #   YELB_RESOLVER            DNS servers for the appserver name (default: nameservers in /etc/resolv.conf)
+#   YELB_UI_VOTE_RATE        votes a second per client address, 1-10000 (default 30)
+#   YELB_UI_VOTE_BURST       votes over that rate answered at once before the 429s, 0-10000 (default 60)
+#   YELB_UI_CONNECTIONS_PER_CLIENT  requests in progress per client address, 1-10000 (default 128)
+#   YELB_UI_TRUSTED_PROXIES  addresses or CIDRs of proxies whose X-Forwarded-For names the client
+#                            (an ingress, a load balancer), separated by commas (default: none)
 #
 # A short appserver name (fewer dots than resolv.conf's ndots, e.g. `yelb-appserver` in a
 # Kubernetes pod) is expanded here through resolv.conf's search list, as the system resolver
@@ -27,6 +32,10 @@ static_dir=${YELB_UI_STATIC_DIR:-/usr/share/yelb-ui}
 runtime_dir=${YELB_UI_RUNTIME_DIR:-/tmp/yelb-ui}
 refresh=${YELB_UI_REFRESH_SECONDS:-5}
 resolvers=${YELB_RESOLVER:-$(awk '$1 == "nameserver" { print $2 }' /etc/resolv.conf 2>/dev/null || true)}
+vote_rate=${YELB_UI_VOTE_RATE:-30}
+vote_burst=${YELB_UI_VOTE_BURST:-60}
+connections_per_client=${YELB_UI_CONNECTIONS_PER_CLIENT:-128}
+trusted_proxies=${YELB_UI_TRUSTED_PROXIES:-}
 
 fail() {
     echo "yelb-ui: $*" >&2
@@ -43,6 +52,22 @@ in_range "$port" 1 65535 || fail "YELB_UI_PORT must be a port number from 1 to 6
 [ -z "$legacy_port" ] || in_range "$legacy_port" 1 65535 ||
     fail "YELB_UI_LEGACY_PORT must be empty or a port number from 1 to 65535, got '$legacy_port'"
 in_range "$refresh" 1 300 || fail "YELB_UI_REFRESH_SECONDS must be whole seconds from 1 to 300, got '$refresh'"
+in_range "$vote_rate" 1 10000 || fail "YELB_UI_VOTE_RATE must be votes a second from 1 to 10000, got '$vote_rate'"
+in_range "$vote_burst" 0 10000 || fail "YELB_UI_VOTE_BURST must be a whole number from 0 to 10000, got '$vote_burst'"
+in_range "$connections_per_client" 1 10000 ||
+    fail "YELB_UI_CONNECTIONS_PER_CLIENT must be a whole number from 1 to 10000, got '$connections_per_client'"
+real_ip_lines=""
+old_ifs=$IFS
+IFS=,
+for proxy in $trusted_proxies; do
+    IFS=$old_ifs
+    proxy=$(echo "$proxy" | tr -d ' ')
+    echo "$proxy" | grep -Eq '^(([0-9]{1,3}\.){3}[0-9]{1,3}(/[0-9]{1,2})?|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*(/[0-9]{1,3})?)$' ||
+        fail "YELB_UI_TRUSTED_PROXIES must be IP addresses or CIDRs separated by commas, got '$proxy'"
+    real_ip_lines="$real_ip_lines set_real_ip_from $proxy;"
+done
+IFS=$old_ifs
+[ -z "$real_ip_lines" ] || real_ip_lines="$real_ip_lines real_ip_header X-Forwarded-For; real_ip_recursive on;"
 # Both paths are pasted into nginx.conf, so they may hold only plain path characters.
 for setting in "YELB_UI_STATIC_DIR=$static_dir" "YELB_UI_RUNTIME_DIR=$runtime_dir"; do
     case ${setting#*=} in
@@ -172,4 +197,8 @@ sed -e "s#@RUNTIME_DIR@#$runtime_dir#g" \
     -e "s#@LISTEN@#$listen#g" \
     -e "s#@APPSERVER@#$appserver#g" \
     -e "s#@RESOLVER_LINE@#$resolver_line#g" \
+    -e "s#@REAL_IP_LINES@#$real_ip_lines#g" \
+    -e "s#@VOTE_RATE@#$vote_rate#g" \
+    -e "s#@VOTE_BURST@#$vote_burst#g" \
+    -e "s#@CONNECTIONS_PER_CLIENT@#$connections_per_client#g" \
     "$here/nginx.conf.template" > "$runtime_dir/nginx.conf"
