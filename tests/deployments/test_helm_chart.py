@@ -81,6 +81,8 @@ def test_value_sets_satisfy_the_schema(chart, value_set):
     ({"appserver": {"options": "Kubernetes,nomad"}}, "/appserver/options"),
     ({"image": {"tag": "latest"}}, "/image/pullPolicy': value must be 'Always'"),
     ({"global": "not-an-object"}, "/global"),
+    ({"appserver": {"faultInjection": True}}, "/appserver/faultToken"),
+    ({"appserver": {"faultInjection": True, "faultToken": "short"}}, "/appserver/faultToken"),
 ])
 def test_schema_rejects_bad_values_naming_the_key(chart, values, message):
     with pytest.raises(helm.HelmValuesError) as error:
@@ -441,3 +443,16 @@ def test_shrinking_the_volume_is_refused_as_kubernetes_would(chart):
     old, new = ({"db": {"persistence": {"size": size}, **RENDER_AUTH}} for size in ("2Gi", "1Gi"))
     assert refused_changes(render_docs(chart, old), render_docs(chart, new)) == [
         "('PersistentVolumeClaim', 'yelb-db-data'): storage shrinks from 2Gi to 1Gi"]
+
+
+def test_fault_injection_comes_with_its_token_from_a_secret(chart):
+    """The appserver refuses to start with fault injection on and no token."""
+    token = "a-demo-fault-token-0123"
+    docs = render_docs(chart, {"db": RENDER_AUTH, "appserver": {"faultInjection": True, "faultToken": token}})
+    (container,) = by_kind(docs, "Deployment")["yelb-appserver"]["spec"]["template"]["spec"]["containers"]
+    env = {entry["name"]: entry for entry in container["env"]}
+    reference = env["YELB_FAULT_TOKEN"]["valueFrom"]["secretKeyRef"]
+    secret = by_kind(docs, "Secret")[reference["name"]]
+    assert base64.b64decode(secret["data"][reference["key"]]).decode() == token
+    assert env["YELB_FAULT_INJECTION"]["value"] == "true"
+    assert "yelb-fault-token" not in by_kind(render_docs(chart, {"db": RENDER_AUTH}), "Secret")
