@@ -17,6 +17,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from . import metrics
 from .dependencies import DependencyError
+from .stores import IdempotencyKeyReused
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -49,7 +50,12 @@ def _cast_vote(option: str) -> int:
     if key is not None and not IDEMPOTENCY_KEY.match(key):
         abort(400, description="Idempotency-Key must be 1-128 characters of A-Z, a-z, 0-9, "
                                "'.', '_', ':' or '-'")
-    count = yelb.votes.vote(option, key)
+    try:
+        count = yelb.votes.vote(option, key)
+    except IdempotencyKeyReused as reused:
+        abort(422, description=f"this Idempotency-Key already counted a vote for "
+                               f"{reused.first_option!r}; a key counts one vote for one option, "
+                               f"so send a new key with a new vote")
     metrics.VOTES.labels(option).inc()
     return count
 

@@ -21,7 +21,7 @@ from .shutdown import delay_exit_on_sigterm
 _config = Config.from_env()
 
 bind = [f"0.0.0.0:{_config.port}"]
-workers = _config.workers or min(2 * (os.cpu_count() or 1) + 1, 8)
+workers = _config.worker_processes
 threads = _config.threads
 worker_class = "gthread"
 # A worker that is busy longer than this is killed and replaced.
