@@ -41,11 +41,11 @@ CREATE_KEYS_TABLE = (
 # What makes pruning cheap: expired keys are found without reading the table.
 CREATE_KEYS_INDEX = "CREATE INDEX IF NOT EXISTS vote_keys_voted_at ON vote_keys (voted_at)"
 MISSING_TABLES = "SELECT to_regclass('restaurants') IS NULL OR to_regclass('vote_keys') IS NULL"
-# One batch of expired keys, by physical row id; rows another pruner holds are skipped.
+# One batch of expired keys, by physical row id (keys are never updated, so it
+# is stable). Run under PRUNE_LOCK_KEY: pruners never race for the same rows.
 DELETE_EXPIRED_KEYS = (
     "DELETE FROM vote_keys WHERE ctid = ANY(ARRAY("
-    "SELECT ctid FROM vote_keys WHERE voted_at < now() - make_interval(secs => %s) "
-    "LIMIT %s FOR UPDATE SKIP LOCKED))"
+    "SELECT ctid FROM vote_keys WHERE voted_at < now() - make_interval(secs => %s) LIMIT %s))"
 )
 SEED_OPTION = "INSERT INTO restaurants (name, count) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING"
 # One statement, so concurrent votes serialise on the row lock and none is lost.
