@@ -42,6 +42,7 @@ class PageViewStore(Protocol):
 
 
 def open_embedded_store(config: Config, latency: Callable[[], float]):
+    """The SQLite store; a file it cannot use is a ConfigError naming YELB_SQLITE_PATH."""
     from .sqlite import SqliteStore
 
     with _naming_the_path(config):
