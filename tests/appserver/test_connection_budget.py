@@ -162,3 +162,28 @@ def test_the_app_role_votes_remembers_keys_and_prunes(appserver_factory, small_p
 def _keys(postgres) -> int:
     with postgres.connect() as conn:
         return conn.execute("SELECT count(*) FROM vote_keys").fetchone()[0]
+
+
+@pytest.mark.parametrize("small_postgres", [20], indirect=True)
+def test_a_failing_prune_never_touches_a_vote_or_a_connection(appserver_factory, small_postgres):
+    """Pruning that keeps failing (here the role may no longer delete keys) is
+    logged once per streak and retried; votes and new connections go on."""
+    with small_postgres.connect() as admin:
+        admin.execute(f"REVOKE DELETE ON vote_keys FROM {APP_ROLE}")
+        admin.execute("INSERT INTO vote_keys (key, name, voted_at) "
+                      "SELECT 'old-' || i, 'ihop', now() - interval '1 day' FROM generate_series(1, 50) i")
+    server = appserver_factory({**app_role_env(small_postgres, "yelbdatabase"), "YELB_APPSERVER_WORKERS": "1"},
+                               workers=1)
+    api = Client(server.url)
+    wait_until(lambda: "pruning expired idempotency keys failed" in server.log_text(), 15, "a failed prune")
+    deadline = time.monotonic() + 6
+    while time.monotonic() < deadline:  # several more failed runs, and a forced reconnect in between
+        assert api.post("/api/votes/ihop", headers={"Idempotency-Key": uuid.uuid4().hex}).status_code == 200
+        with small_postgres.connect() as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (APP_ROLE,))
+        time.sleep(0.5)
+    assert server.log_text().count("pruning expired idempotency keys failed") == 1
+    with small_postgres.connect() as admin:
+        admin.execute(f"GRANT DELETE ON vote_keys TO {APP_ROLE}")
+    wait_until(lambda: _keys(small_postgres) == small_postgres.counts()["ihop"], 15,
+               "pruning to resume once it may delete again")
