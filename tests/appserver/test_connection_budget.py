@@ -123,7 +123,7 @@ def test_too_many_clients_is_a_clear_503_that_clears_by_itself(appserver_factory
         assert refused.headers["Content-Type"] == "application/json"
         assert refused.json()["dependency"] == "postgresql" and "postgresql" in refused.json()["error"]
         assert api.get("/readyz").status_code == 503
-        assert "too many connections: PostgreSQL's max_connections is reached" in server.log_text()
+        assert "too many connections: PostgreSQL has no free connection slot" in server.log_text()
         # The app's role never takes the administrators' reserve.
         with small_postgres.connect() as admin:
             assert admin.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s",

@@ -107,7 +107,7 @@ def describe_connect_failure(failure: psycopg.OperationalError) -> str:
     """What a 503 says when no connection could be made: the server's reason, without its address."""
     text = str(failure)
     if "too many clients" in text or "too many connections" in text or "connection slots are reserved" in text:
-        return "too many connections: PostgreSQL's max_connections is reached"
+        return "too many connections: PostgreSQL has no free connection slot"
     reason = text.strip().splitlines()[0] if text.strip() else type(failure).__name__
     return f"cannot connect: {reason.rpartition(' failed: ')[2]}"
 
