@@ -354,6 +354,8 @@ job "yelb" {
       env {
         # Sized to the CPU reservation, not to the node's cores gunicorn would see.
         YELB_APPSERVER_WORKERS = "2"
+        # yelb-db's role with only the app's privileges (not the superuser).
+        YELB_DB_USER = "yelb"
         # Stay up but unready after SIGTERM while the catalogue entry is withdrawn;
         # this plus the 20 s graceful drain fits inside kill_timeout.
         YELB_SHUTDOWN_DELAY      = "5"

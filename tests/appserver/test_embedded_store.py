@@ -1,9 +1,14 @@
 """With nothing configured, votes and page views live in one SQLite file."""
 
 import json
+import os
 import sqlite3
+import subprocess
 
+import pytest
 import requests
+
+from tests.support.services import appserver_command, free_port
 
 
 def test_embedded_store_needs_no_server_and_keeps_votes_across_restarts(appserver_factory, tmp_path):
@@ -38,3 +43,25 @@ def test_postgres_for_votes_and_sqlite_for_page_views(appserver_factory, postgre
     ready = requests.get(f"{server.url}/readyz", timeout=5).json()
     assert (ready["backend"], ready["checks"]["pageviews"]["dependency"]) == ("postgresql", "sqlite")
     assert requests.get(f"{server.url}/api/getstats", timeout=5).json()["pageviews"] == 1
+
+
+@pytest.mark.parametrize("existing_file", [False, True])
+def test_read_only_folder_stops_the_start_with_one_line_naming_the_path(tmp_path, existing_file):
+    """As in a container with a read-only root: the folder is mounted read-only
+    (a mount namespace of the command's own, so even root cannot write there)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    if existing_file:
+        with sqlite3.connect(folder / "yelb.sqlite3") as conn:
+            conn.execute("CREATE TABLE restaurants (name TEXT PRIMARY KEY, count INTEGER NOT NULL DEFAULT 0)")
+    env = {"PATH": "/usr/bin:/bin", "YELB_SQLITE_PATH": str(folder / "yelb.sqlite3"),
+           "YELB_APPSERVER_PORT": str(free_port()), "YELB_APPSERVER_WORKERS": "3",
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+           **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}}
+    result = subprocess.run(["unshare", "--mount", "sh", "-c", 'mount --bind -o ro "$0" "$0" && exec "$1"',
+                             str(folder), appserver_command()],
+                            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2, result.stderr[-2000:]
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"yelb-appserver: configuration error: YELB_SQLITE_PATH: cannot use "
+                           f"'{folder / 'yelb.sqlite3'}' for the embedded store: ")

@@ -1,19 +1,24 @@
-"""yelb-db's init SQL against a real PostgreSQL (the suite's throwaway server):
-it makes the table the appserver makes, seeds the original four options at 0,
-and the appserver's own schema step on top of it changes nothing."""
+"""yelb-db's init SQL against a real PostgreSQL (the suite's throwaway server),
+run by psql as the image's entrypoint runs it: it makes the tables and index
+the appserver makes, seeds the original four options at 0, creates the
+appserver's `yelb` role with only what it needs, and the appserver's own
+schema step on top of it changes nothing."""
 
 from __future__ import annotations
 
 import uuid
 
+import psycopg
 import pytest
 from yelb_appserver.options import DEFAULT_OPTIONS
 from yelb_appserver.stores import seed_rows
-from yelb_appserver.stores.postgres import CREATE_KEYS_TABLE, CREATE_TABLE, SEED_OPTION
+from yelb_appserver.stores.postgres import (
+    CREATE_KEYS_INDEX, CREATE_KEYS_TABLE, CREATE_TABLE, SEED_OPTION,
+)
 
-from .files import REPO
+from tests.support.services import PG_PASSWORD
+from tests.support.yelb_db import INIT_SQL, run_init_scripts
 
-INIT_SQL = sorted((REPO / "yelb-db" / "init").glob("*.sql"))
 TABLES = ("restaurants", "vote_keys")
 COLUMNS = ("SELECT column_name, data_type, character_maximum_length, is_nullable, column_default "
            "FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position")
@@ -32,18 +37,23 @@ def fresh_database(postgres):
         admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
-def run_init_scripts(postgres, database):
-    # As the image's entrypoint does: each file once, in name order.
-    with postgres.connect(database) as conn:
-        for script in INIT_SQL:
-            conn.execute(script.read_text())
-
-
 def appserver_schema_step(postgres, database):
     with postgres.connect(database) as conn:
         conn.execute(CREATE_TABLE)
         conn.execute(CREATE_KEYS_TABLE)
+        conn.execute(CREATE_KEYS_INDEX)
         conn.cursor().executemany(SEED_OPTION, seed_rows(DEFAULT_OPTIONS))
+
+
+def indexes(postgres, database):
+    with postgres.connect(database) as conn:
+        return sorted(conn.execute("SELECT indexname, indexdef FROM pg_indexes "
+                                   "WHERE schemaname = 'public'").fetchall())
+
+
+def connect_as_app_role(postgres, database):
+    return psycopg.connect(host=postgres.host, port=postgres.port, dbname=database, user="yelb",
+                           password=PG_PASSWORD, autocommit=True, connect_timeout=5)
 
 
 def shape(postgres, database, table="restaurants"):
@@ -64,10 +74,14 @@ def test_seeds_the_original_four_options_at_zero(postgres, fresh_database):
 def test_same_tables_as_the_appserver_creates(postgres, fresh_database):
     run_init_scripts(postgres, fresh_database)
     from_image = {table: shape(postgres, fresh_database, table) for table in TABLES}
+    image_indexes = indexes(postgres, fresh_database)
     with postgres.connect(fresh_database) as conn:
         conn.execute("DROP TABLE restaurants, vote_keys")
     appserver_schema_step(postgres, fresh_database)
     assert {table: shape(postgres, fresh_database, table) for table in TABLES} == from_image
+    assert indexes(postgres, fresh_database) == image_indexes
+    assert ("vote_keys_voted_at", "CREATE INDEX vote_keys_voted_at ON public.vote_keys "
+            "USING btree (voted_at)") in image_indexes
     assert from_image["restaurants"][1] == [("name",)]
     assert from_image["vote_keys"][1] == [("key",)]
 
@@ -87,3 +101,19 @@ def test_init_sql_is_idempotent(postgres, fresh_database):
         conn.execute("UPDATE restaurants SET count = 3 WHERE name = 'outback'")
     run_init_scripts(postgres, fresh_database)
     assert postgres.counts(fresh_database)["outback"] == 3
+
+
+def test_app_role_votes_and_prunes_but_is_no_superuser(postgres, fresh_database):
+    run_init_scripts(postgres, fresh_database)
+    with connect_as_app_role(postgres, fresh_database) as conn:
+        superuser, create_role, create_db = conn.execute(
+            "SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user").fetchone()
+        assert not (superuser or create_role or create_db)
+        conn.execute("UPDATE restaurants SET count = count + 1 WHERE name = 'ihop'")
+        conn.execute("INSERT INTO vote_keys (key, name) VALUES ('k1', 'ihop')")
+        conn.execute("DELETE FROM vote_keys WHERE key = 'k1'")
+        for forbidden in ("DROP TABLE restaurants", "TRUNCATE vote_keys", "DELETE FROM restaurants",
+                          "CREATE TABLE intruder (x int)"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(forbidden)
+    assert postgres.counts(fresh_database)["ihop"] == 1

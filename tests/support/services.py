@@ -73,9 +73,12 @@ def _as_postgres_user(command: list[str]) -> list[str]:
 class PostgresServer:
     """A PostgreSQL cluster of its own, with the postgres user's password set."""
 
-    def __init__(self, base_dir: Path | None = None, port: int | None = None):
+    def __init__(self, base_dir: Path | None = None, port: int | None = None,
+                 settings: dict[str, object] | None = None):
         self.base_dir = Path(base_dir or tempfile.mkdtemp(prefix="yelb-pg-"))
         self.data_dir = self.base_dir / "data"
+        # Server settings over the defaults below, e.g. {"max_connections": 15}.
+        self.settings = {"max_connections": 200, **(settings or {})}
         self.log_file = self.base_dir / "postgres.log"
         self.port = port or free_port()
         self.host = "127.0.0.1"
@@ -104,7 +107,8 @@ class PostgresServer:
         if not self._initialised:
             self._initdb()
         options = (f"-p {self.port} -k {self.base_dir} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c full_page_writes=off -c max_connections=200")
+                   "-c fsync=off -c full_page_writes=off "
+                   + " ".join(f"-c {name}={value}" for name, value in self.settings.items()))
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file),
                   "-o", options, "-w", "-t", "60", "start")
         return self
@@ -247,6 +251,8 @@ class AppServer(HttpProcess):
             "YELB_APPSERVER_WORKERS": str(workers),
             "YELB_SQLITE_PATH": str(self.base_dir / "yelb.sqlite3"),
             "PROMETHEUS_MULTIPROC_DIR": str(self.base_dir / "metrics"),
+            # The code under test, when it is not the installed copy (a git worktree).
+            **({"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}),
             **(env or {}),
         }
 

@@ -23,6 +23,7 @@ from werkzeug.exceptions import MethodNotAllowed
 
 from . import metrics
 from .dependencies import DependencyError
+from .stores import IdempotencyKeyReused
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -73,10 +74,16 @@ def _cast_vote(option: str) -> int:
 
         @after_this_request
         def remember_the_vote(response: Response) -> Response:
-            response.set_cookie(VOTED_COOKIE, voted_on, max_age=VOTED_COOKIE_SECONDS, path="/api/",
-                                httponly=True, samesite="Strict")
+            if response.status_code == 200:  # a refused vote leaves the browser free to vote
+                response.set_cookie(VOTED_COOKIE, voted_on, max_age=VOTED_COOKIE_SECONDS, path="/api/",
+                                    httponly=True, samesite="Strict")
             return response
-    count = yelb.votes.vote(option, key)
+    try:
+        count = yelb.votes.vote(option, key)
+    except IdempotencyKeyReused as reused:
+        abort(422, description=f"this Idempotency-Key already counted a vote for "
+                               f"{reused.first_option!r}; a key counts one vote for one option, "
+                               f"so send a new key with a new vote")
     metrics.VOTES.labels(option).inc()
     return count
 

@@ -17,6 +17,7 @@ import sys
 import tempfile
 
 from .config import Config, ConfigError
+from .stores import check_embedded_store
 
 
 def prepare_metrics_dir() -> None:
@@ -32,7 +33,7 @@ def prepare_metrics_dir() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        Config.from_env()
+        check_embedded_store(Config.from_env())
     except ConfigError as exc:
         print(f"yelb-appserver: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

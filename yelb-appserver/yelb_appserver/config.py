@@ -183,7 +183,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PROMETHEUS_MULTIPROC_DIR", "", _text,
             "Folder where workers share metrics; the yelb-appserver command makes one when empty.",
             "metrics_dir"),
+    # PostgreSQL connection budget: replicas x this must fit the server's max_connections.
+    Setting("YELB_DB_MAX_CONNECTIONS", "8", _positive_int,
+            "Most PostgreSQL connections one replica opens, split evenly over its workers "
+            "(at least one each).", "db_max_connections"),
 )
+
+# gunicorn's worker count when YELB_APPSERVER_WORKERS is empty: 2 x CPUs + 1, at most 8.
+MAX_DEFAULT_WORKERS = 8
 
 
 class Config:
@@ -208,7 +215,19 @@ class Config:
         if config.fault_injection and not config.fault_token:
             raise ConfigError("YELB_FAULT_TOKEN: must be set when YELB_FAULT_INJECTION=true, "
                               "so that only its holder can inject faults")
+        if config.uses_postgres and config.db_max_connections < config.worker_processes:
+            raise ConfigError(f"YELB_DB_MAX_CONNECTIONS: {config.db_max_connections} is fewer than "
+                              f"the {config.worker_processes} workers; each needs one connection")
         return config
+
+    @property
+    def worker_processes(self) -> int:
+        return self.workers or min(2 * (os.cpu_count() or 1) + 1, MAX_DEFAULT_WORKERS)
+
+    @property
+    def db_connections_per_worker(self) -> int:
+        """Each worker's pool size: the replica's budget split evenly, rounded down."""
+        return self.db_max_connections // self.worker_processes
 
     @property
     def uses_postgres(self) -> bool:

@@ -24,7 +24,7 @@ _config = Config.from_env()
 # way the nginx front does, so only the front should be reachable from outside.
 bind = [f"[{_config.address}]:{_config.port}" if ":" in _config.address
         else f"{_config.address}:{_config.port}"]
-workers = _config.workers or min(2 * (os.cpu_count() or 1) + 1, 8)
+workers = _config.worker_processes
 threads = _config.threads
 worker_class = "gthread"
 # A worker that is busy longer than this is killed and replaced.

@@ -1,15 +1,21 @@
 """Votes in PostgreSQL, in the original Yelb's table.
 
 Schema: restaurants(name char(30) primary key, count integer), in database
-yelbdatabase. The table is created when missing and every configured option
-gets a row at 0 without touching existing counts, so a stock PostgreSQL works
-and adding an option never resets a vote.
+yelbdatabase, and vote_keys for Idempotency-Keys. Missing tables are created
+and every configured option gets a row at 0 without touching existing counts,
+so a stock PostgreSQL works and adding an option never resets a vote.
+
+Connections: each worker's pool holds at most its share of
+YELB_DB_MAX_CONNECTIONS, so a replica never opens more than that budget.
+Setting up a connection does a constant amount of work; expired keys are
+deleted by a KeyPruner in small batches.
 """
 
 from __future__ import annotations
 
 import select
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 import psycopg
 from psycopg import errors, sql
@@ -18,11 +24,13 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..config import Config
 from ..dependencies import Dependency
-from . import VOTE_KEY_HOURS, seed_rows
+from . import VOTE_KEY_RETENTION_SECONDS, IdempotencyKeyReused, KeyPruner, seed_rows
 
-# Any fixed number: it only has to be the same for every appserver process,
-# so that two replicas starting together don't race on CREATE TABLE.
+# Any fixed numbers: they only have to be the same for every appserver process,
+# so that two replicas starting together don't race on CREATE TABLE, and only
+# one process in the whole deployment prunes at a time.
 SCHEMA_LOCK_KEY = 4567
+PRUNE_LOCK_KEY = 4568
 
 CREATE_TABLE = "CREATE TABLE IF NOT EXISTS restaurants (name char(30) PRIMARY KEY, count integer)"
 # Votes sent with an Idempotency-Key, so a retried vote is counted once.
@@ -30,7 +38,15 @@ CREATE_KEYS_TABLE = (
     "CREATE TABLE IF NOT EXISTS vote_keys (key text PRIMARY KEY, name text NOT NULL, "
     "voted_at timestamptz NOT NULL DEFAULT now())"
 )
-FORGET_OLD_KEYS = f"DELETE FROM vote_keys WHERE voted_at < now() - interval '{VOTE_KEY_HOURS} hours'"
+# What makes pruning cheap: expired keys are found without reading the table.
+CREATE_KEYS_INDEX = "CREATE INDEX IF NOT EXISTS vote_keys_voted_at ON vote_keys (voted_at)"
+MISSING_TABLES = "SELECT to_regclass('restaurants') IS NULL OR to_regclass('vote_keys') IS NULL"
+# One batch of expired keys, by physical row id (keys are never updated, so it
+# is stable). Run under PRUNE_LOCK_KEY: pruners never race for the same rows.
+DELETE_EXPIRED_KEYS = (
+    "DELETE FROM vote_keys WHERE ctid = ANY(ARRAY("
+    "SELECT ctid FROM vote_keys WHERE voted_at < now() - make_interval(secs => %s) LIMIT %s))"
+)
 SEED_OPTION = "INSERT INTO restaurants (name, count) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING"
 # One statement, so concurrent votes serialise on the row lock and none is lost.
 CAST_VOTE = (
@@ -46,7 +62,11 @@ CAST_KEYED_VOTE = (
     "ON CONFLICT (name) DO UPDATE SET count = COALESCE(restaurants.count, 0) + 1 "
     "RETURNING count"
 )
-READ_COUNT = "SELECT COALESCE(count, 0) FROM restaurants WHERE rtrim(name) = %s"
+# A key already used: which option it counted, and that option's count now.
+READ_KEYED_VOTE = (
+    "SELECT k.name, COALESCE(r.count, 0) FROM vote_keys k "
+    "LEFT JOIN restaurants r ON rtrim(r.name) = k.name WHERE k.key = %s"
+)
 READ_COUNTS = "SELECT rtrim(name), COALESCE(count, 0) FROM restaurants WHERE rtrim(name) = ANY(%s)"
 
 
@@ -83,6 +103,15 @@ def _create_missing_database(conninfo: str) -> bool:
         return False
 
 
+def describe_connect_failure(failure: psycopg.OperationalError) -> str:
+    """What a 503 says when no connection could be made: the server's reason, without its address."""
+    text = str(failure)
+    if "too many clients" in text or "too many connections" in text or "connection slots are reserved" in text:
+        return "too many connections: PostgreSQL has no free connection slot"
+    reason = text.strip().splitlines()[0] if text.strip() else type(failure).__name__
+    return f"cannot connect: {reason.rpartition(' failed: ')[2]}"
+
+
 def check_idle_connection(conn: psycopg.Connection) -> None:
     """Pool check on checkout, without a round trip for a healthy connection.
 
@@ -102,18 +131,20 @@ class PostgresVoteStore:
     def __init__(self, config: Config, latency: Callable[[], float]):
         self._options = config.options
         self._call = Dependency(self.dependency, (psycopg.Error, PoolTimeout), latency).call
+        # Why the last connection attempt failed; None once one succeeds.
+        self._connect_failure: str | None = None
         timeout_ms = int(config.dependency_timeout * 1000)
         self._pool = ConnectionPool(
             config.postgres_conninfo,
-            connection_class=CreatingConnection,
+            connection_class=self._connection_class(),
             kwargs={"autocommit": True,
                     "options": f"-c statement_timeout={timeout_ms} -c lock_timeout={timeout_ms}"},
             min_size=1,
-            max_size=max(2, config.threads),
+            max_size=config.db_connections_per_worker,
             timeout=config.dependency_timeout,
             # A short reconnect window: the pool gives up on a failed slot quickly and the
-            # next request starts a fresh attempt, so a restarted server is picked up in
-            # seconds instead of after a long exponential back-off.
+            # next request starts a fresh attempt, so a restarted server (or a free slot
+            # after "too many clients") is picked up in seconds, without a restart.
             reconnect_timeout=max(2.0, config.dependency_timeout),
             configure=self._create_schema,
             check=check_idle_connection,
@@ -121,25 +152,72 @@ class PostgresVoteStore:
             open=False,
         )
         self._pool.open(wait=False)
+        self._pruner = KeyPruner(self.dependency, self._delete_expired_keys)
+
+    def _connection_class(self) -> type[psycopg.Connection]:
+        store = self
+
+        class RecordingConnection(CreatingConnection):
+            @classmethod
+            def connect(cls, conninfo: str = "", **kwargs):
+                try:
+                    conn = super().connect(conninfo, **kwargs)
+                except psycopg.OperationalError as failure:
+                    store._connect_failure = describe_connect_failure(failure)
+                    raise
+                store._connect_failure = None
+                return conn
+
+        return RecordingConnection
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection]:
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except PoolTimeout:
+            if self._connect_failure is None:
+                raise
+            raise PoolTimeout(self._connect_failure) from None
 
     def _create_schema(self, conn: psycopg.Connection) -> None:
-        # Runs on every new pooled connection: cheap, idempotent, and it recreates the
-        # table if a database was wiped while the appserver ran.
+        # Runs on every new pooled connection, so it must cost the same whatever the
+        # data: it recreates missing tables (a database wiped while the appserver ran)
+        # and seeds the options. Existing tables are left alone, which is also all a
+        # role without CREATE rights (the yelb-db image's `yelb`) may do.
         with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_KEY,))
-            conn.execute(CREATE_TABLE)
-            conn.execute(CREATE_KEYS_TABLE)
-            # New connections are rare and spread over time: a good moment to tidy up.
-            conn.execute(FORGET_OLD_KEYS)
+            if conn.execute(MISSING_TABLES).fetchone()[0]:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_KEY,))
+                conn.execute(CREATE_TABLE)
+                conn.execute(CREATE_KEYS_TABLE)
+                conn.execute(CREATE_KEYS_INDEX)
             conn.cursor().executemany(SEED_OPTION, seed_rows(self._options))
+
+    def start_pruning(self) -> None:
+        self._pruner.start()
+
+    def _delete_expired_keys(self, limit: int) -> int | None:
+        with self._connection() as conn, conn.transaction():
+            if not conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (PRUNE_LOCK_KEY,)).fetchone()[0]:
+                return None
+            return conn.execute(DELETE_EXPIRED_KEYS, (VOTE_KEY_RETENTION_SECONDS, limit)).rowcount
 
     def vote(self, name: str, key: str | None = None) -> int:
         def cast() -> int:
-            with self._pool.connection() as conn:
+            with self._connection() as conn:
                 if key is None:
                     return conn.execute(CAST_VOTE, (name,)).fetchone()[0]
-                counted = conn.execute(CAST_KEYED_VOTE, (key, name)).fetchone()
-                return counted[0] if counted else conn.execute(READ_COUNT, (name,)).fetchone()[0]
+                while True:
+                    counted = conn.execute(CAST_KEYED_VOTE, (key, name)).fetchone()
+                    if counted:
+                        return counted[0]
+                    replayed = conn.execute(READ_KEYED_VOTE, (key,)).fetchone()
+                    if replayed:  # else the key expired and was pruned just now: a new vote
+                        break
+            first_option, count = replayed
+            if first_option != name:
+                raise IdempotencyKeyReused(first_option)
+            return count
 
         return self._call("vote", cast)
 
@@ -147,14 +225,14 @@ class PostgresVoteStore:
         names = [option.name for option in self._options]
 
         def read() -> dict[str, int]:
-            with self._pool.connection() as conn:
+            with self._connection() as conn:
                 return dict(conn.execute(READ_COUNTS, (names,)).fetchall())
 
         return self._call("read", read)
 
     def ping(self) -> None:
         def select_one() -> None:
-            with self._pool.connection() as conn:
+            with self._connection() as conn:
                 conn.execute("SELECT 1")
 
         self._call("ping", select_one)

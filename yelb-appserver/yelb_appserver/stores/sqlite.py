@@ -1,7 +1,9 @@
 """The embedded store: votes and page views in one local SQLite file.
 
 It lets the appserver run alone on a laptop. Several gunicorn workers share the
-file safely: WAL mode, a busy timeout, and single-statement updates.
+file safely: WAL mode, a busy timeout, and single-statement updates. Expired
+Idempotency-Keys are deleted by a KeyPruner in small batches, never in one
+long write that would keep the other workers waiting.
 """
 
 from __future__ import annotations
@@ -12,14 +14,13 @@ from typing import Callable
 
 from ..dependencies import Dependency
 from ..options import Option
-from . import VOTE_KEY_HOURS, seed_rows
+from . import VOTE_KEY_RETENTION_SECONDS, IdempotencyKeyReused, KeyPruner
+from .sqlite_file import connect, prepare
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS restaurants (name TEXT PRIMARY KEY, count INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS vote_keys (key TEXT PRIMARY KEY, name TEXT NOT NULL,
-                                      voted_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);
-"""
+DELETE_EXPIRED_KEYS = (
+    "DELETE FROM vote_keys WHERE rowid IN (SELECT rowid FROM vote_keys "
+    "WHERE voted_at < datetime('now', ?) LIMIT ?)"
+)
 CAST_VOTE = (
     "INSERT INTO restaurants (name, count) VALUES (?, 1) "
     "ON CONFLICT (name) DO UPDATE SET count = count + 1 RETURNING count"
@@ -40,24 +41,23 @@ class SqliteStore:
         self._timeout = timeout
         self._local = threading.local()
         self._call = Dependency(self.dependency, (sqlite3.Error,), latency).call
-        with self._connection() as conn:
-            conn.executescript(SCHEMA)
-            conn.executemany(
-                "INSERT INTO restaurants (name, count) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
-                seed_rows(options),
-            )
-            conn.execute("DELETE FROM vote_keys WHERE voted_at < datetime('now', ?)",
-                         (f"-{VOTE_KEY_HOURS} hours",))
+        self._pruner = KeyPruner(self.dependency, self._delete_expired_keys)
+        prepare(self._connection(), options, timeout)
+
+    def start_pruning(self) -> None:
+        # Every connection to ":memory:" is a database of its own: nothing to prune.
+        if self._path != ":memory:":
+            self._pruner.start()
+
+    def _delete_expired_keys(self, limit: int) -> int:
+        return self._connection().execute(
+            DELETE_EXPIRED_KEYS, (f"-{VOTE_KEY_RETENTION_SECONDS} seconds", limit)).rowcount
 
     def _connection(self) -> sqlite3.Connection:
         # sqlite3 connections must stay in the thread that made them.
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self._path, timeout=self._timeout, isolation_level=None,
-                                   check_same_thread=True)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
+            conn = self._local.conn = connect(self._path, self._timeout)
         return conn
 
     def vote(self, name: str, key: str | None = None) -> int:
@@ -70,6 +70,11 @@ class SqliteStore:
             try:
                 claimed = conn.execute("INSERT INTO vote_keys (key, name) VALUES (?, ?) "
                                        "ON CONFLICT (key) DO NOTHING", (key, name)).rowcount
+                if not claimed:
+                    (first_option,) = conn.execute("SELECT name FROM vote_keys WHERE key = ?",
+                                                   (key,)).fetchone()
+                    if first_option != name:
+                        raise IdempotencyKeyReused(first_option)
                 count = (conn.execute(CAST_VOTE, (name,)) if claimed else conn.execute(
                     "SELECT count FROM restaurants WHERE name = ?", (name,))).fetchone()[0]
             except BaseException:

@@ -108,4 +108,20 @@ valueFrom:
 {{- if and $pdb.enabled (ge (int $pdb.minAvailable) (int $replicas)) -}}
 {{- fail (printf "podDisruptionBudget.minAvailable (%v) must be below the appserver replicas (%v), or no node could ever be drained" $pdb.minAvailable $replicas) -}}
 {{- end -}}
+{{- if lt (int .Values.appserver.dbMaxConnections) (int .Values.appserver.workers) -}}
+{{- fail (printf "appserver.dbMaxConnections (%v) must be at least appserver.workers (%v): each worker needs a connection" .Values.appserver.dbMaxConnections .Values.appserver.workers) -}}
+{{- end -}}
+{{- end }}
+
+{{/*
+yelb-db's max_connections: the most appserver pods this release runs (the HPA's
+maximum, or the replica count) plus the rolling update's surge (the Deployment
+default, 25% rounded up), each with its YELB_DB_MAX_CONNECTIONS, plus the 3
+superuser_reserved_connections kept for administrators; never below the
+image's 200.
+*/}}
+{{- define "yelb.dbMaxConnections" -}}
+{{- $pods := int (ternary .Values.autoscaling.maxReplicas .Values.appserver.replicas .Values.autoscaling.enabled) -}}
+{{- $surge := div (add $pods 3) 4 -}}
+{{- max 200 (add (mul (add $pods $surge) (int .Values.appserver.dbMaxConnections)) 3) -}}
 {{- end }}

@@ -1,0 +1,36 @@
+"""The embedded store's file: opening it and its schema, with nothing else of
+the app imported, so the yelb-appserver command can check it before gunicorn
+starts (metrics must not be touched before their folder is prepared)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..options import Option
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS restaurants (name TEXT PRIMARY KEY, count INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS vote_keys (key TEXT PRIMARY KEY, name TEXT NOT NULL,
+                                      voted_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);
+CREATE INDEX IF NOT EXISTS vote_keys_voted_at ON vote_keys (voted_at);
+"""
+SEED_OPTION = "INSERT INTO restaurants (name, count) VALUES (?, 0) ON CONFLICT (name) DO NOTHING"
+# Workers starting together wait for each other's schema step this long, not
+# just YELB_DEPENDENCY_TIMEOUT: a worker that gave up would die at boot.
+SCHEMA_BUSY_SECONDS = 20
+
+
+def connect(path: str, timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=True)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def prepare(conn: sqlite3.Connection, options: tuple[Option, ...], timeout: float) -> None:
+    """Create what is missing and give every option a row, keeping existing counts."""
+    conn.execute(f"PRAGMA busy_timeout = {SCHEMA_BUSY_SECONDS * 1000}")
+    conn.executescript(SCHEMA)
+    conn.executemany(SEED_OPTION, [(option.name,) for option in options])
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
