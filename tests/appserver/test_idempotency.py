@@ -131,11 +131,12 @@ def test_unique_key_flood_then_forced_reconnect_keeps_answering(appserver_factor
         assert terminated >= 1
         cut = time.monotonic()
 
+    # The old code never answers again; a slow round on a loaded machine only restarts the count.
     streak, first_answer = 0, None
     deadline = cut + 30
-    while streak < 20:
+    while streak < 10:
         assert time.monotonic() < deadline, (
-            f"no 20 rounds in a row of vote, getvotes and readyz answered 200 within 30 s of the "
+            f"no 10 rounds in a row of vote, getvotes and readyz answered 200 within 30 s of the "
             f"reconnect; last: {api.get('/readyz').text[:300]}")
         if answers_everything(api):
             streak += 1
