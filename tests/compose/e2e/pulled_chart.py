@@ -6,7 +6,7 @@ and installs from there: run by run.sh with helm-python-sdk (Helm's Go SDK).
 Pulls the chart as `helm pull` / `helm install oci://...` would, checks the
 archive's digest against the pushed one and its contents against the chart in
 the clone, then renders it with image.registry/image.tag set, as `helm install
---set` would, and checks that every container image comes from the registry."""
+--set` would (and a password, as offline renders need), and checks that every container image comes from the registry."""
 
 from __future__ import annotations
 
@@ -31,8 +31,9 @@ def main(reference: str, pushed_digest: str, chart_dir: str, registry: str, tag:
         for part in ("metadata", "values", "templates"):
             if getattr(pulled, part) != getattr(local, part):
                 problems.append(f"the pulled chart's {part} differ from {chart_dir}")
-        rendered = pulled.render({"image": {"registry": registry, "tag": tag}}, name="yelb", namespace="yelb",
-                                 is_install=True)
+        # Rendered offline, so the chart needs the password it would generate on a cluster.
+        values = {"image": {"registry": registry, "tag": tag}, "db": {"auth": {"password": "pulled-chart-check"}}}
+        rendered = pulled.render(values, name="yelb", namespace="yelb", is_install=True)
     images = {container["image"] for path, text in rendered.items() if path.endswith(".yaml")
               for doc in yaml.safe_load_all(text) if doc and doc.get("kind") in ("Deployment", "StatefulSet")
               for container in doc["spec"]["template"]["spec"]["containers"]
