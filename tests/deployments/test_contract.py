@@ -32,7 +32,7 @@ YELB_IMAGES = ("yelb-ui", "yelb-appserver", "yelb-db")
 KNOB_PAIRS = {"compose": set(compose.KNOBS), "swarm": set(compose.KNOBS), "rancher-v1.6": set(compose.KNOBS),
               "helm": set(kubernetes.HELM_KNOBS), "nomad": {"registry", "tag"},
               "kustomize": {kubernetes.SET_REGISTRY.name}}
-# Folders of compose-format files other engineers deliver: each file found
+# Folders of compose-format files: each file found
 # there is one more deployment held to the contract.
 COMPOSE_FOLDERS = {"compose": REPO / "deployments" / "compose", "swarm": REPO / "deployments" / "swarm"}
 TIERS = ("yelb-ui", "yelb-appserver", "redis-server", "yelb-db")

@@ -22,7 +22,7 @@ UI_RENDER_SCRIPT = REPO_ROOT / "yelb-ui" / "nginx" / "render-config.sh"
 UI_NGINX_TEMPLATE = REPO_ROOT / "yelb-ui" / "nginx" / "nginx.conf.template"
 DB_DOCKERFILE = REPO_ROOT / "yelb-db" / "Dockerfile"
 
-# Catalogue name -> (group, container port), as in the brief's contract.
+# Catalogue name -> (group, container port): the names other tasks look up.
 TIERS = {
     "yelb-db": ("db", 5432),
     "redis-server": ("cache", 6379),
