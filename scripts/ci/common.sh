@@ -1,21 +1,17 @@
 # shellcheck shell=bash
 # Shared settings and helpers of the CI scripts (sourced, not run).
 #
-# YELB_REGISTRY / YELB_TAG   the names the images are built under; the defaults
-#                            are what the release publishes and what every
-#                            deployment file names by default:
-#                            ghcr.io/yelb-project and the appserver's version.
-# REDIS_SOURCE_IMAGE         the stock Redis image the release mirrors as
-#                            $YELB_REGISTRY/redis:<its tag>.
+# The image scripts' settings come first (scripts/docker/common.sh): YELB_ROOT,
+# YELB_VERSION, and YELB_REGISTRY / YELB_TAG, whose defaults are what the
+# release publishes and what every deployment file names by default.
+# REDIS_SOURCE_IMAGE is the stock Redis image the release mirrors as REDIS_IMAGE.
 
-set -euo pipefail
+# shellcheck source=../docker/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../docker/common.sh"
 
-YELB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-YELB_VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$YELB_ROOT/yelb-appserver/pyproject.toml")
-YELB_REGISTRY=${YELB_REGISTRY:-ghcr.io/yelb-project}
-YELB_TAG=${YELB_TAG:-$YELB_VERSION}
-REDIS_SOURCE_IMAGE=redis:7-alpine
-REDIS_IMAGE=$YELB_REGISTRY/redis:${REDIS_SOURCE_IMAGE##*:}
+# shellcheck disable=SC2034  # sourced: build-images.sh and mirror-redis.sh use it
+REDIS_SOURCE_IMAGE=redis:$YELB_REDIS_TAG
+REDIS_IMAGE=$YELB_REGISTRY/redis:$YELB_REDIS_TAG
 
 say() { printf '==> %s\n' "$*"; }
 

@@ -24,8 +24,6 @@ chart_version=$(sed -n -E 's/^appVersion:[[:space:]]*"?([^"]*)"?[[:space:]]*$/\1
 	fail "release tag $tag does not match the appserver's version '$YELB_VERSION' (yelb-appserver/pyproject.toml)"
 
 images=$(
-	# shellcheck source=../docker/common.sh
-	. "$YELB_ROOT/scripts/docker/common.sh"
 	separator=""
 	printf '['
 	for name in $YELB_IMAGES; do

@@ -118,7 +118,7 @@ def test_an_image_that_would_not_pull_is_named():
 
 def test_the_kind_job_finds_every_overlay_itself(tmp_path):
     """A new overlay folder is proven on kind without editing the script."""
-    for part in ("scripts/ci", "deployments/kubernetes", "yelb-appserver"):
+    for part in ("scripts/ci", "scripts/docker", "deployments/kubernetes", "yelb-appserver"):
         shutil.copytree(REPO / part, tmp_path / part, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     staging = tmp_path / "deployments/kubernetes/overlays/staging"
     staging.mkdir()
