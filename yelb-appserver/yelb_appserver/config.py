@@ -9,6 +9,7 @@ REDIS_SERVER_ENDPOINT) are kept as they were.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ def _faults(value: str) -> dict:
     """The faults to start with, checked here so a mistake stops the command at start."""
     if not value.strip():
         return {}
+    # Only when faults are given: faults.py brings in Flask, which the command that checks
+    # the configuration before starting gunicorn does not otherwise load.
     from .faults import FaultError, validate
 
     try:
@@ -93,8 +96,6 @@ def _token(value: str) -> str:
 
 
 def _address(value: str) -> str:
-    import ipaddress
-
     try:
         return str(ipaddress.ip_address(value.strip()))
     except ValueError:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 
 from ..options import Option
+from . import seed_rows
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS restaurants (name TEXT PRIMARY KEY, count INTEGER NOT NULL DEFAULT 0);
@@ -32,5 +33,5 @@ def prepare(conn: sqlite3.Connection, options: tuple[Option, ...], timeout: floa
     """Create what is missing and give every option a row, keeping existing counts."""
     conn.execute(f"PRAGMA busy_timeout = {SCHEMA_BUSY_SECONDS * 1000}")
     conn.executescript(SCHEMA)
-    conn.executemany(SEED_OPTION, [(option.name,) for option in options])
+    conn.executemany(SEED_OPTION, seed_rows(options))
     conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
