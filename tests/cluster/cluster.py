@@ -10,8 +10,9 @@ import subprocess
 import time
 from dataclasses import dataclass
 
+from tests.support.dnsmasq import ClusterDns, service_fqdn
+
 from . import proxy
-from .dns import ClusterDNS, service_fqdn
 from .kubelet import Kubelet, ProbeState, container_port, docker
 from .pods import ConfigError, Pod, is_test_hook, pods_from, service_links
 
@@ -39,8 +40,7 @@ class Cluster:
         self._added: list[str] = []
         self.images = images
         self.pause_image = pause_image
-        self.dns = ClusterDNS(self.take_address())
-        self.dns.start()
+        self.dns = ClusterDns(address=self.take_address()).start()
 
     def take_address(self) -> str:
         in_use = subprocess.run(["ip", "-o", "addr"], capture_output=True, text=True).stdout
@@ -131,7 +131,7 @@ class Deployment:
             for pod in listed:  # StatefulSet pods under their governing headless Service
                 if pod.subdomain == name:
                     records[f"{pod.name}.{service_fqdn(name, ns)}"] = [pod.ip]
-        self.cluster.dns.publish({name: ips for name, ips in records.items() if ips})
+        self.cluster.dns.set_records({name: ips for name, ips in records.items() if ips})
 
     def wait_ready(self, timeout: float) -> dict[str, str]:
         """Probes until every pod is Ready; returns pod -> why not, for those that never were."""
@@ -179,4 +179,4 @@ class Deployment:
         self.kubelet.remove_volumes()
         for forwarder in self.forwarders.values():
             forwarder.close()
-        self.cluster.dns.publish({})
+        self.cluster.dns.set_records({})

@@ -15,7 +15,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 
-from .dns import search_list
+from tests.support.dnsmasq import search_list
+
 from .pods import ConfigError, Pod, container_env, expand
 
 LABEL = "yelb-cluster=1"
