@@ -251,8 +251,6 @@ class AppServer(HttpProcess):
             "YELB_APPSERVER_WORKERS": str(workers),
             "YELB_SQLITE_PATH": str(self.base_dir / "yelb.sqlite3"),
             "PROMETHEUS_MULTIPROC_DIR": str(self.base_dir / "metrics"),
-            # The code under test, when it is not the installed copy (a git worktree).
-            **({"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}),
             **(env or {}),
         }
 
