@@ -38,7 +38,7 @@ bench-stack: ## benchmark the whole stack through the nginx front with 1 and 3 a
 
 stack-up: ## run the native stack (3 replicas, fault injection on) on http://127.0.0.1:8080 until Ctrl-C
 	@scripts/bootstrap test
-	.venv/bin/python -m tests.support.stack up --replicas 3
+	.venv/bin/python -m stack up --replicas 3
 
 render-k8s: ## regenerate deployments/kubernetes/yelb.yaml from the Kustomize base
 	kubectl kustomize deployments/kubernetes/base > deployments/kubernetes/yelb.yaml

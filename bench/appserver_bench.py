@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.services import AppServer, PostgresServer, RedisServer  # noqa: E402
+from stack.services import AppServer, PostgresServer, RedisServer  # noqa: E402
 
 # "POST+key": a POST with a new Idempotency-Key on every request, as the nginx
 # front sends votes (wrk runs this Lua in each of its threads).

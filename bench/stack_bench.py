@@ -1,6 +1,6 @@
 """Benchmark the whole stack through the nginx front, with 1 and with 3 appserver replicas.
 
-Starts the native stack (tests/support/stack.py: PostgreSQL, Redis, N appservers,
+Starts the native stack (stack/runner.py: PostgreSQL, Redis, N appservers,
 the UI's nginx front), then measures reads and votes through the front with wrk
 on 127.0.0.1 and prints requests/s, p50 and p99 for each replica count.
 Bounded: --seconds per route (default 10), plus a 2 s warm-up.
@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.appserver_bench import wrk  # noqa: E402
-from tests.support.stack import Stack  # noqa: E402
+from stack import Stack  # noqa: E402
 
 ROUTES = [
     ("read results (GET /api/getvotes)", "GET", "/api/getvotes"),

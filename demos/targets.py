@@ -1,6 +1,6 @@
 """Where a demo runs: the same operations on three kinds of deployment.
 
-- native: the whole stack as processes on this machine (tests/support/stack.py),
+- native: the whole stack as processes on this machine (stack/runner.py),
   started by the demo itself: PostgreSQL, Redis, three appserver slots
   (appserver-1..3, each in its own UTS namespace) and the UI's nginx front.
 - compose: `docker compose` against the stack of this clone's docker-compose.yml.
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import requests
 
-from tests.support.services import port_open
-from tests.support.stack import Stack
+from stack.services import port_open
+from stack import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
 # The compose file of the demos adds the appserver settings the demos change

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from tests.support.services import AppServer, PostgresServer, RedisServer
+from stack.services import AppServer, PostgresServer, RedisServer
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from tests.support.services import appserver_command
+from stack.services import appserver_command
 from yelb_appserver.config import SETTINGS, Config, ConfigError
 from yelb_appserver.options import DEFAULT_OPTIONS, parse_options
 

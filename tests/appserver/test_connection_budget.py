@@ -19,8 +19,8 @@ import psycopg
 import pytest
 from yelb_appserver.config import Config, ConfigError
 
-from tests.support.services import PG_PASSWORD, PostgresServer, appserver_command, wait_until
-from tests.support.yelb_db import APP_ROLE, app_role_env, run_init_scripts
+from stack.services import PG_PASSWORD, PostgresServer, appserver_command, wait_until
+from stack.yelb_db import APP_ROLE, app_role_env, run_init_scripts
 
 from .conftest import Client
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from tests.appserver.test_metrics import scrape
-from tests.support.services import PostgresServer, RedisServer, free_port, wait_until
+from stack.services import PostgresServer, RedisServer, free_port, wait_until
 
 
 @pytest.fixture

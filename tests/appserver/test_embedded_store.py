@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import requests
 
-from tests.support.services import appserver_command, free_port
+from stack.services import appserver_command, free_port
 
 
 def test_embedded_store_needs_no_server_and_keeps_votes_across_restarts(appserver_factory, tmp_path):

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from tests.support.services import appserver_command
+from stack.services import appserver_command
 
 from .test_metrics import scrape, value
 

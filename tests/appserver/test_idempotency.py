@@ -19,7 +19,7 @@ from yelb_appserver.stores import PRUNE_BATCH_ROWS, VOTE_KEY_RETENTION_SECONDS
 from yelb_appserver.stores.postgres import CREATE_KEYS_INDEX, CREATE_KEYS_TABLE, DELETE_EXPIRED_KEYS
 from yelb_appserver.stores.sqlite_file import SCHEMA, connect
 
-from tests.support.services import wait_until
+from stack.services import wait_until
 
 from .conftest import Client
 

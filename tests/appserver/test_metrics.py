@@ -69,7 +69,7 @@ def test_unmatched_paths_share_one_route_label(api, appserver):
 
 
 def test_dependency_errors_are_counted(appserver_factory, postgres, database_name, tmp_path):
-    from tests.support.services import RedisServer
+    from stack.services import RedisServer
 
     redis = RedisServer(tmp_path / "r").start()
     server = appserver_factory({**postgres.env(database_name), **redis.env()}, workers=1)

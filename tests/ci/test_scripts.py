@@ -16,7 +16,7 @@ import helm_python as helm
 import pytest
 import requests
 
-from tests.support.services import free_port, wait_until
+from stack.services import free_port, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "scripts" / "ci"

@@ -16,8 +16,8 @@ from yelb_appserver.stores.postgres import (
     CREATE_KEYS_INDEX, CREATE_KEYS_TABLE, CREATE_TABLE, SEED_OPTION,
 )
 
-from tests.support.services import PG_PASSWORD
-from tests.support.yelb_db import INIT_SQL, run_init_scripts
+from stack.services import PG_PASSWORD
+from stack.yelb_db import INIT_SQL, run_init_scripts
 
 TABLES = ("restaurants", "vote_keys")
 COLUMNS = ("SELECT column_name, data_type, character_maximum_length, is_nullable, column_default "

@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from demos.targets import NativeTarget, TargetError
-from tests.support.services import free_port
+from stack.services import free_port
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.support.nginx import NginxFront
+from stack.nginx import NginxFront
 
 from .renders import (CHART_DIR, HELM_VALUE_SETS, NAMESPACE, PERSISTENCE_UPGRADES, RELEASE, RENDER_AUTH,
                       TEST_REGISTRY, TEST_TAG, helm_docs, helm_manifests, pod_specs)

@@ -20,8 +20,8 @@ import pytest
 
 from tests.nomad.nomad_job import REPO_ROOT, load_job
 from tests.nomad.standin import render_template
-from tests.support.nginx import NginxFront
-from tests.support.services import free_port, wait_until
+from stack.nginx import NginxFront
+from stack.services import free_port, wait_until
 
 RELOAD_SCRIPT = REPO_ROOT / "yelb-ui" / "nginx" / "reload.sh"
 # The UI image copies yelb-ui/nginx/ to /opt/yelb-ui/ (yelb-ui/Dockerfile).

@@ -6,7 +6,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.services import AppServer, free_port
+from stack.services import AppServer, free_port
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.stack import Stack
+from stack import Stack
 
 ARTIFACTS_DIR = Path(os.environ.get("YELB_ARTIFACTS_DIR", Path(__file__).parents[2] / "artifacts"))
 # Short dependency timeout: an outage answers 503 after 1 s instead of 2 s, keeping scenarios short.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.stack import Stack
+from stack import Stack
 
 pytestmark = pytest.mark.stack
 

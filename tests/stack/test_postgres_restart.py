@@ -10,7 +10,7 @@ import requests
 
 from tests.stack.conftest import DEPENDENCY_TIMEOUT_S
 from tests.stack.traffic import Traffic
-from tests.support.services import wait_until
+from stack.services import wait_until
 
 pytestmark = pytest.mark.stack
 

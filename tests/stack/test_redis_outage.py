@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from tests.stack.traffic import Traffic
-from tests.support.services import wait_until
+from stack.services import wait_until
 
 pytestmark = pytest.mark.stack
 

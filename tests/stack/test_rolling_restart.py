@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.services import wait_until
+from stack.services import wait_until
 
 pytestmark = pytest.mark.stack
 

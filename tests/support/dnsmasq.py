@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from tests.support.services import wait_until
+from stack.services import wait_until
 
 DNSMASQ = "/usr/sbin/dnsmasq"
 DOMAIN = "cluster.local"

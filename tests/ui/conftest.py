@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.support.nginx import PUBLIC_DIR
+from stack.nginx import PUBLIC_DIR
 
 CHROMIUM = os.environ.get("YELB_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -8,7 +8,7 @@ import json
 import re
 from html.parser import HTMLParser
 
-from tests.support.nginx import PUBLIC_DIR
+from stack.nginx import PUBLIC_DIR
 
 UI_DIR = PUBLIC_DIR.parent
 PACKAGE = json.loads((UI_DIR / "package.json").read_text())

@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from tests.support.dnsmasq import ClusterDns, can_serve_dns, with_resolv_conf
-from tests.support.nginx import NginxFront
-from tests.support.services import wait_until
+from stack.nginx import NginxFront
+from stack.services import wait_until
 
 pytestmark = pytest.mark.skipif(not can_serve_dns(), reason="needs root and Debian's dnsmasq (port 53)")
 

@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.support.nginx import NginxFront, PUBLIC_DIR, RENDER_SCRIPT
-from tests.support.services import free_port, port_open, wait_until
+from stack.nginx import NginxFront, PUBLIC_DIR, RENDER_SCRIPT
+from stack.services import free_port, port_open, wait_until
 from tests.support.dnsmasq import ClusterDns, can_serve_dns
 
 UI_VERSION = json.loads((PUBLIC_DIR.parent / "package.json").read_text())["version"]

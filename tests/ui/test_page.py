@@ -9,8 +9,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.support.nginx import PUBLIC_DIR
-from tests.support.services import free_port
+from stack.nginx import PUBLIC_DIR
+from stack.services import free_port
 from tests.ui.conftest import PHONE, page_url
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.support.nginx import NginxFront
+from stack.nginx import NginxFront
 from tests.ui.conftest import PHONE, page_url
 
 pytestmark = pytest.mark.browser

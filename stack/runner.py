@@ -7,7 +7,7 @@ listens on 127.0.0.1 only.
 
 From a script or a terminal:
 
-    python -m tests.support.stack up --replicas 3
+    python -m stack up --replicas 3
 
 prints the URLs and keeps the stack up until Ctrl-C. In Python:
 
@@ -31,8 +31,8 @@ from pathlib import Path
 
 import requests
 
-from tests.support.nginx import NginxFront
-from tests.support.services import AppServer, PostgresServer, RedisServer, free_port, wait_until
+from .nginx import NginxFront
+from .services import AppServer, PostgresServer, RedisServer, free_port, wait_until
 
 
 class Stack:
@@ -215,7 +215,7 @@ class Stack:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.support.stack",
+    parser = argparse.ArgumentParser(prog="python -m stack",
                                      description="Run the whole Yelb stack on 127.0.0.1.")
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="start the stack and keep it up until Ctrl-C")
@@ -237,6 +237,3 @@ def main(argv: list[str] | None = None) -> None:
         stopping.wait()
     print("stack stopped", flush=True)
 
-
-if __name__ == "__main__":
-    main()

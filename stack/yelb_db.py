@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .services import PG_BIN, PG_PASSWORD, PostgresServer
 
-INIT_SQL = sorted((Path(__file__).resolve().parents[2] / "yelb-db" / "init").glob("*.sql"))
+INIT_SQL = sorted((Path(__file__).resolve().parents[1] / "yelb-db" / "init").glob("*.sql"))
 # The appserver's role the init scripts create; its password is POSTGRES_PASSWORD.
 APP_ROLE = "yelb"
 

@@ -19,9 +19,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.support.services import HttpProcess, free_port
+from .services import HttpProcess, free_port
 
-UI_DIR = Path(__file__).resolve().parents[2] / "yelb-ui"
+UI_DIR = Path(__file__).resolve().parents[1] / "yelb-ui"
 PUBLIC_DIR = UI_DIR / "public"
 RENDER_SCRIPT = UI_DIR / "nginx" / "render-config.sh"
 NGINX = os.environ.get("YELB_TEST_NGINX", "nginx")
@@ -37,7 +37,7 @@ class NginxFront(HttpProcess):
                  refresh_seconds: int | None = None, resolver: str | None = None,
                  wrapper: list[str] = ()):
         # A command both the rendering and nginx run under, e.g. one that gives them a
-        # pod's /etc/resolv.conf (tests.support.dnsmasq.with_resolv_conf).
+        # pod's /etc/resolv.conf (the cluster DNS tests give it one).
         self.wrapper = list(wrapper)
         self.upstreams = [upstreams] if isinstance(upstreams, str) else list(upstreams)
         self.base_dir = Path(base_dir or tempfile.mkdtemp(prefix="yelb-nginx-"))
