@@ -1,5 +1,5 @@
 """The whole Yelb stack as processes on this machine: PostgreSQL, Redis, appserver
-replicas and the nginx front, all on 127.0.0.1. Used by `make stack-up`, the demos,
+replicas and the nginx front. Used by `make stack-up`, the demos,
 the benchmarks and the tests; see README.md."""
 
 from .nginx import NginxFront

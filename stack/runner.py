@@ -2,8 +2,9 @@
 
 Throwaway PostgreSQL and Redis, N appserver replicas (each in a UTS namespace of
 its own, so each reports its own hostname appserver-1, appserver-2, ...) and the
-project's nginx front with its upstreams pointed at the replicas. Everything
-listens on 127.0.0.1 only.
+project's nginx front with its upstreams pointed at the replicas. The front
+listens on every interface (phones in a room reach it); everything else on
+127.0.0.1 only.
 
 From a script or a terminal:
 
@@ -136,7 +137,9 @@ class Stack:
         return f"appserver-{index + 1}"
 
     def replica_env(self) -> dict[str, str]:
-        return {**self.postgres.env(self.database), **self.redis.env(), **self.extra_env}
+        # Replicas are for the front on this machine only; the front alone listens on every interface.
+        return {"YELB_APPSERVER_ADDRESS": "127.0.0.1", **self.postgres.env(self.database), **self.redis.env(),
+                **self.extra_env}
 
     def start_replica(self, index: int, wait: bool = True) -> AppServer:
         """Start a fresh process for replica `index` (hostname and port as before)."""
@@ -215,15 +218,14 @@ class Stack:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m stack",
-                                     description="Run the whole Yelb stack on 127.0.0.1.")
+    parser = argparse.ArgumentParser(prog="python -m stack", description="Run the whole Yelb stack on this machine.")
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="start the stack and keep it up until Ctrl-C")
     up.add_argument("--replicas", type=int, default=3, help="appserver replicas (default 3)")
-    up.add_argument("--port", type=int, default=8080, help="port of the nginx front (default 8080)")
+    up.add_argument("--port", type=int, default=8080, help="port of the nginx front (default 8080; 0 picks a free one)")
     up.add_argument("--workers", type=int, default=2, help="gunicorn workers per replica (default 2)")
     up.add_argument("--fault-injection", action=argparse.BooleanOptionalAction, default=True,
-                    help="enable /api/faults on every replica (default on)")
+                    help="enable /api/faults on every replica, with a token made for the run (default on)")
     args = parser.parse_args(argv)
 
     env = {"YELB_FAULT_INJECTION": "true" if args.fault_injection else "false"}

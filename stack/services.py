@@ -232,7 +232,8 @@ class AppServer(HttpProcess):
     """The `yelb-appserver` command (gunicorn) as a child process.
 
     With `hostname`, it runs in a UTS namespace of its own under that host
-    name (unshare --uts, no --fork, so self.pid is gunicorn's master).
+    name (unshare --uts, no --fork, so self.pid is gunicorn's master). Without
+    root, a user namespace of its own gives it the right to set that name.
     """
 
     name = "appserver"
@@ -256,7 +257,8 @@ class AppServer(HttpProcess):
 
     def command(self) -> list[str]:
         if self.hostname:
-            return ["unshare", "--uts", "sh", "-c",
+            user_namespace = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
+            return ["unshare", *user_namespace, "--uts", "sh", "-c",
                     f'hostname "$0" && exec "$1"', self.hostname, appserver_command()]
         return [appserver_command()]
 
