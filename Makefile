@@ -43,12 +43,11 @@ stack-up: ## run the native stack (3 replicas, fault injection on) on http://127
 render-k8s: ## regenerate deployments/kubernetes/yelb.yaml from the Kustomize base
 	kubectl kustomize deployments/kubernetes/base > deployments/kubernetes/yelb.yaml
 
-# Demo runbooks (demos/README.md). Natively each demo starts the whole stack on
-# http://localhost:8080 itself; DEMO_TARGET=compose or kubernetes drives a running
-# deployment instead, and DEMO_ARGS passes more options (e.g. --dry-run, --pause 0).
-DEMO_TARGET ?=
+# Demo runbooks (demos/README.md). Each demo starts the whole stack on
+# http://localhost:8080 itself (demo 5: drives the docker compose stack);
+# DEMO_ARGS passes more options (e.g. --pause 0, --hold 120).
 DEMO_ARGS ?=
-demo = .venv/bin/python -m demos.$(1) $(if $(DEMO_TARGET),--target $(DEMO_TARGET)) $(DEMO_ARGS)
+demo = .venv/bin/python -m demos.$(1) $(DEMO_ARGS)
 
 demo-scale-out: ## demo 1: from 1 to 3 appservers, the host strip fills with three names
 	@scripts/bootstrap test
@@ -66,7 +65,7 @@ demo-rolling-update: ## demo 4: roll the appservers to a new revision under load
 	@scripts/bootstrap test
 	$(call demo,rolling_update)
 
-demo-registry-switch: ## demo 5: push the images to a private registry and redeploy (compose/kubernetes)
+demo-registry-switch: ## demo 5: push the images to a private registry and redeploy (compose)
 	@scripts/bootstrap test
 	$(call demo,registry_switch)
 
@@ -78,7 +77,7 @@ demo-live-room: ## demo 7: the speaker's own options through YELB_OPTIONS, and t
 	@scripts/bootstrap test
 	$(call demo,live_room)
 
-test-demos: ## run every demo against the native stack (and compose/kubernetes dry runs)
+test-demos: ## run every native demo end to end; check the compose and kubectl commands of the runbooks
 	@scripts/bootstrap test
 	.venv/bin/pytest tests/demos $(PYTEST_ARGS)
 

@@ -1,4 +1,4 @@
-"""Demo 7, live results for a room: the speaker's own question, and a QR code on the projector.
+"""Demo 7, live results for a room (07-live-room.md): the speaker's own question, and a QR code on the projector.
 
 The options are configuration only (YELB_OPTIONS, `name=Label|Tagline` entries
 separated by commas); the page draws a QR code of the address it was opened
@@ -8,10 +8,11 @@ at, so open it on the projector by an address the audience's phones can reach.
 import socket
 import subprocess
 
-from yelb_appserver.options import DEFAULT_OPTIONS, parse_options
+import requests
 
-from demos import watch
-from demos.runbook import DemoFailed, run
+from demos.common import DemoFailed, api, arguments, main, pause, roll_appservers, say, step, vote, votes, \
+    wait_for
+from yelb_appserver.options import parse_options
 
 QUESTION = ("kubernetes=Kubernetes|Pods and a lot of YAML,"
             "nomad=Nomad|One binary schedules it all,"
@@ -19,71 +20,61 @@ QUESTION = ("kubernetes=Kubernetes|Pods and a lot of YAML,"
             "compose=Docker Compose|One file on one host")
 
 
-def room_addresses(url: str) -> list[str]:
+def room_addresses(port: int) -> list[str]:
     """The page's address on each of this machine's network addresses (what phones can reach)."""
-    port = url.rsplit(":", 1)[1]
     try:
         found = subprocess.run(["hostname", "-I"], capture_output=True, text=True, timeout=5).stdout.split()
     except (OSError, subprocess.SubprocessError):
         found = []
-    found = [address for address in found if ":" not in address] or [socket.gethostname()]
-    return [f"http://{address}:{port}/" for address in found]
+    return [f"http://{address}:{port}/" for address in [a for a in found if ":" not in a] or [socket.gethostname()]]
 
 
 def qr_served(url: str) -> bool:
-    return ('id="qr"' in watch.page(url, "/") and "renderQr" in watch.page(url, "/js/qr.js")
-            and "qrcode" in watch.page(url, "/vendor/qrcode-generator.js"))
+    def page(path: str) -> str:
+        return requests.get(f"{url}{path}", timeout=5).text
+
+    return ('id="qr"' in page("/") and "renderQr" in page("/js/qr.js")
+            and "qrcode" in page("/vendor/qrcode-generator.js"))
 
 
-def demo(book, target, args):
-    url = target.url
+def run(stack, args):
     try:
         wanted = parse_options(args.options)
     except ValueError as error:
         raise DemoFailed(f"--options: {error}") from None
-    wanted_names = [option.name for option in wanted]
+    names = [option.name for option in wanted]
 
-    if args.reset:
-        book.step("Back to the default options (the four restaurants)", "after a reload, the lunch question")
-        target.configure_appservers({"YELB_OPTIONS": ""}, rolling=target.name != "compose")
-        default = [option.name for option in DEFAULT_OPTIONS]
-        book.expect(target, "the default options are back", lambda: [o["name"] for o in watch.options(url)],
-                    lambda names: names == default, timeout=60)
-        book.done("done")
-        return
+    step(1, "Show today's options", "four restaurant cards")
+    wait_for("the page has options", lambda: [option["label"] for option in api(stack.url, "options")])
+    pause()
 
-    book.step("Show today's options", "four restaurant cards")
-    book.expect(target, "the page has options", lambda: [o["label"] for o in watch.options(url)], bool)
-    book.pause()
+    step(2, "Change the question through configuration only: YELB_OPTIONS",
+         f"after a reload, cards for {', '.join(option.label for option in wanted)}")
+    say(f"    YELB_OPTIONS={args.options}")
+    roll_appservers(stack, {"YELB_OPTIONS": args.options})
+    wait_for("every replica serves the new options, in order",
+             lambda: {tuple(option["name"] for option in api(stack.url, "options")) for _ in range(6)},
+             lambda answers: answers == {tuple(names)})
+    wait_for("the results table lists them", lambda: list(votes(stack.url)), lambda listed: listed == names)
+    pause()
 
-    book.step("Change the question through configuration only: YELB_OPTIONS",
-              f"after a reload, cards for {', '.join(option.label for option in wanted)}")
-    book.say(f"    YELB_OPTIONS={args.options}")
-    target.configure_appservers({"YELB_OPTIONS": args.options}, rolling=target.name != "compose")
-    book.expect(target, "every replica serves the new options, in order",
-                lambda: {tuple(o["name"] for o in watch.options(url)) for _ in range(6)},
-                lambda answers: answers == {tuple(wanted_names)}, timeout=60)
-    book.expect(target, "the results table lists them", lambda: watch.votes(url),
-                lambda votes: list(votes) == wanted_names)
-    book.pause()
+    step(3, "Put the QR code on the projector",
+         "the 'Vote from your phone' panel; 'Enlarge QR code' makes it fill the screen")
+    for address in room_addresses(stack.front_port):
+        say(f"    open {address} on the projector: the QR code carries the address the page was opened at")
+    wait_for("the page, its QR code panel and the QR code scripts are served", lambda: qr_served(stack.url))
 
-    book.step("Put the QR code on the projector",
-              "the 'Vote from your phone' panel; 'Enlarge QR code' makes it fill the screen")
-    for address in room_addresses(url):
-        book.say(f"    open {address} on the projector: the QR code carries the address the page was opened at")
-    book.expect(target, "the page, its QR code panel and the QR code scripts are served",
-                lambda: qr_served(url))
-    book.expect(target, f"a phone's vote for {wanted[0].label} counts",
-                lambda: watch.vote(url, wanted_names[0]), lambda response: response.status_code == 200)
-    book.pause()
-    book.done("run again with --reset (or restart natively: the stack is gone when the script ends)")
+    step(4, f"A phone votes for {wanted[0].label}", "the bar moves for everyone within one refresh")
+    wait_for("the vote counts", lambda: vote(stack.url, names[0]), lambda answer: answer.status_code == 200)
+    pause()
 
 
-def options(arguments):
-    arguments.add_argument("--options", default=QUESTION,
-                           help="the speaker's options as YELB_OPTIONS (default: four orchestrators)")
-    arguments.add_argument("--reset", action="store_true", help="only put the default options back")
+def demo_arguments():
+    parser = arguments(__doc__.splitlines()[0])
+    parser.add_argument("--options", default=QUESTION,
+                        help="the speaker's options as YELB_OPTIONS (default: four orchestrators)")
+    return parser
 
 
 if __name__ == "__main__":
-    raise SystemExit(run("Live results for a room: your question and a QR code", demo, configure=options))
+    raise SystemExit(main(run, demo_arguments().parse_args()))

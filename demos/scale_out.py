@@ -1,32 +1,31 @@
-"""Demo 1, scale out: from one appserver to three, and the host strip fills with three names."""
+"""Demo 1, scale out (01-scale-out.md): from one appserver to three, and the host strip fills with three names."""
 
-from demos import watch
-from demos.runbook import run
-
-
-def demo(book, target, args):
-    url = target.url
-    book.step("Start from a single appserver",
-              "the 'Last 20 responses came from' strip shows one name only")
-    target.scale_appservers(1)
-    book.expect(target, "every refresh is answered by the same appserver",
-                lambda: watch.hostnames(url, 20), lambda seen: len(seen) == 1)
-    book.pause()
-
-    book.step(f"Scale the appservers out to {args.replicas}",
-              f"within a few refreshes the strip fills with {args.replicas} names, "
-              "and the tally counts each one")
-    target.scale_appservers(args.replicas)
-    book.expect(target, f"{args.replicas} different appservers answer the page's refreshes",
-                lambda: watch.hostnames(url, 10 * args.replicas),
-                lambda seen: len(seen) == args.replicas, timeout=60)
-    book.pause()
-    book.done("scale back to one replica (the demo starts with that step, so running it again resets it)")
+from demos.common import REPLICAS, arguments, hostnames, main, pause, say, step, wait_for
 
 
-def options(arguments):
-    arguments.add_argument("--replicas", type=int, default=3, help="replicas to scale out to (default 3)")
+def run(stack, args):
+    step(1, "Start from a single appserver", "the 'Last 20 responses came from' strip shows one name only")
+    for index in range(1, REPLICAS):
+        say(f"    stopping {stack.hostname(index)} (SIGTERM, graceful)")
+        stack.stop_replica(index)
+    wait_for("every refresh is answered by the same appserver",
+             lambda: hostnames(stack.url, 20), lambda seen: len(seen) == 1)
+    pause()
+
+    step(2, f"Scale the appservers out to {REPLICAS}",
+         f"within a few refreshes the strip fills with {REPLICAS} names, and the tally counts each one")
+    for index in range(1, REPLICAS):
+        say(f"    starting {stack.hostname(index)}")
+        stack.start_replica(index)
+        stack.wait_in_rotation(index)
+    wait_for(f"{REPLICAS} different appservers answer the page's refreshes",
+             lambda: hostnames(stack.url, 10 * REPLICAS), lambda seen: len(seen) == REPLICAS, timeout=60)
+    pause()
+
+
+def demo_arguments():
+    return arguments(__doc__)
 
 
 if __name__ == "__main__":
-    raise SystemExit(run("Scale out: 1 to N appservers", demo, configure=options))
+    raise SystemExit(main(run, demo_arguments().parse_args()))

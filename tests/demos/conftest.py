@@ -1,4 +1,4 @@
-"""Run a demo script's steps in this process against a native stack the test can inspect.
+"""Run a demo's steps in this process against a native stack the test can inspect afterwards.
 
 The demo raises DemoFailed when something the room should see does not happen;
 each test then checks the outcome again, in its own way, on the stack that is
@@ -7,43 +7,31 @@ still up (PostgreSQL's counts, each replica's own endpoints).
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
-from demos.runbook import Runbook, parser
-from demos.targets import NativeTarget
-
-
-class Transcript(io.StringIO):
-    """What the demo printed; also echoed, so a failing test shows the steps."""
-
-    def write(self, text: str) -> int:
-        print(text, end="")
-        return super().write(text)
+from demos.common import demo_stack
 
 
 @pytest.fixture
-def run_demo():
-    """run_demo(module, *argv, env={...}) -> (target, transcript) with the native stack still up."""
-    started: list[NativeTarget] = []
+def run_demo(capsys):
+    """run_demo(module, *argv, env={...}) -> (stack, transcript) with the stack still up."""
+    started = []
 
     def start(module, *argv: str, env: dict[str, str] | None = None):
-        arguments = parser(module.__doc__.splitlines()[0])
-        if hasattr(module, "options"):
-            module.options(arguments)
-        args = arguments.parse_args(["--port", "0", "--pause", "0", *argv])
-        transcript = Transcript()
-        book = Runbook(module.__name__, pause=0, out=transcript)
-        target = NativeTarget(book.say, port=0, env=env)
-        started.append(target)
-        target.__enter__()
-        module.demo(book, target, args)
-        return target, transcript.getvalue()
+        args = module.demo_arguments().parse_args(["--pause", "0", *argv])
+        stack = demo_stack(env=env)
+        started.append(stack)
+        stack.start()
+        try:
+            module.run(stack, args)
+        finally:
+            transcript = capsys.readouterr().out
+            print(transcript)  # shown when the test fails
+        return stack, transcript
 
     yield start
-    for target in started:
-        target.__exit__(None, None, None)
+    for stack in started:
+        stack.stop()
 
 
 @pytest.fixture

@@ -67,20 +67,12 @@ def makefile_targets(root: Path = ROOT) -> dict[str, str | None]:
 
 
 def demo_arguments_problem(module_name: str, assignments: dict[str, str]) -> str | None:
-    """Whether DEMO_TARGET and DEMO_ARGS are options the demo accepts."""
-    from demos.runbook import parser
-
-    module = importlib.import_module(f"demos.{module_name}")
-    arguments = parser(module_name)
-    if hasattr(module, "options"):
-        module.options(arguments)
+    """Whether DEMO_ARGS are options the demo accepts."""
     argv = shlex.split(assignments.get("DEMO_ARGS", ""))
-    if "DEMO_TARGET" in assignments:
-        argv += ["--target", assignments["DEMO_TARGET"]]
     complaint = io.StringIO()
     try:
         with contextlib.redirect_stderr(complaint):
-            arguments.parse_args(argv)
+            importlib.import_module(f"demos.{module_name}").demo_arguments().parse_args(argv)
     except SystemExit:
         return f"demos.{module_name} does not accept {' '.join(argv)!r}: {complaint.getvalue().strip().splitlines()[-1]}"
     return None

@@ -60,7 +60,7 @@ def test_the_checker_finds_what_does_not_exist(checker):
     script = "\n".join([
         "make no-such-target",
         "make demo-scale-out DEMO_ARGS=--no-such-option",
-        "make demo-scale-out DEMO_TARGET=mars",
+        "make demo-scale-out DEMO_ARGS='--target mars'",
         "scripts/docker/no-such-script.sh",
         "kubectl apply -k deployments/kubernetes/overlays/nowhere",
         "YELB_UI_STATIC_DIR=$PWD/yelb-ui/nothing make run",
@@ -70,7 +70,7 @@ def test_the_checker_finds_what_does_not_exist(checker):
     ])
     problems = checker.problems(script)
     assert len(problems) == 9, problems
-    clean = ("make demo-live-room DEMO_TARGET=kubernetes DEMO_ARGS='--reset'\n"
+    clean = ("make demo-live-room DEMO_ARGS='--hold 600'\n"
              "kubectl apply -f deployments/kubernetes/yelb.yaml\n"
              "cd deployments/nomad && nomad job run yelb.nomad.hcl")
     assert checker.problems(clean) == []
