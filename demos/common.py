@@ -21,10 +21,7 @@ import requests
 from stack import Stack, port_open
 
 ROOT = Path(__file__).resolve().parents[1]
-FAULTS_SCRIPT = "scripts/faults/yelb-faults"
 REPLICAS = 3
-# Outages answer after 1 s instead of 2: the room sees the effect sooner.
-STACK_ENV = {"YELB_DEPENDENCY_TIMEOUT": "1"}
 # Seconds between steps for the room to look; main() sets it from --pause, a test leaves it at 0.
 pause_seconds = 0.0
 
@@ -71,12 +68,12 @@ def wait_for(what: str, observe, accept=bool, timeout: float = 30):
 
 
 def sh(command: list[str], env: dict[str, str] | None = None, timeout: float = 180,
-       dry_run: bool = False) -> str:
+       dry_run: bool = False) -> None:
     """Print a command as it would be typed, run it from the clone's root, show its last lines."""
     shown = " ".join(f"{key}={shlex.quote(value)}" for key, value in (env or {}).items())
     say(f"    $ {shown + ' ' if shown else ''}{shlex.join(command)}")
     if dry_run:
-        return ""
+        return
     try:
         result = subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})},
                                 capture_output=True, text=True, timeout=timeout)
@@ -87,7 +84,6 @@ def sh(command: list[str], env: dict[str, str] | None = None, timeout: float = 1
         raise DemoFailed(f"{shlex.join(command)} exited with {result.returncode}:\n{output[-1500:]}")
     for line in output.splitlines()[-12:]:
         say(f"      {line}")
-    return result.stdout
 
 
 # The page's view: each request is one the page itself sends through the front.
@@ -142,8 +138,9 @@ def arguments(description: str, timeout: int = 120) -> argparse.ArgumentParser:
 
 
 def demo_stack(port: int = 0, env: dict[str, str] | None = None) -> Stack:
-    """The stack every demo runs on: three appservers, quick outages (not started yet)."""
-    return Stack(REPLICAS, env={**STACK_ENV, **(env or {})}, front_port=port or None)
+    """The stack every demo runs on (not started yet): three appservers, and outages that answer
+    after 1 s instead of 2, so the room sees the effect sooner."""
+    return Stack(REPLICAS, env={"YELB_DEPENDENCY_TIMEOUT": "1", **(env or {})}, front_port=port or None)
 
 
 def main(run, args: argparse.Namespace, env: dict[str, str] | None = None) -> int:

@@ -10,8 +10,9 @@ import re
 
 import requests
 
-from demos.common import FAULTS_SCRIPT, REPLICAS, arguments, check, hostnames, main, pause, say, sh, step, \
-    wait_for
+from demos.common import REPLICAS, arguments, check, hostnames, main, pause, sh, step, wait_for
+
+FAULTS_SCRIPT = "scripts/faults/yelb-faults"
 
 
 def run(stack, args):
