@@ -167,8 +167,10 @@ def main(run, args: argparse.Namespace, env: dict[str, str] | None = None) -> in
                 say(f"open {stack.url}/ in the browser now (on the projector: this machine's network "
                     "address, same port)")
                 pause(3)
+                started = time.monotonic()
                 run(stack, args)
                 signal.alarm(0)
+                say(f"\n==> done in {time.monotonic() - started:.1f} s")
                 if args.hold > 0:
                     say(f"\n    holding the stack for {args.hold:g} s (Ctrl-C stops it)")
                     time.sleep(args.hold)
