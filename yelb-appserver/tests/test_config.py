@@ -4,6 +4,7 @@ value is refused with one line that starts with the variable's name."""
 import pytest
 
 from yelb_appserver.config import SETTINGS, Config, ConfigError
+from yelb_appserver.options import DEFAULT_OPTIONS
 
 # One bad value for each setting that can have one.
 BAD_VALUES = {
@@ -64,6 +65,7 @@ def test_defaults_are_the_originals():
     config = Config.from_env({})
     assert (config.port, config.db_port, config.db_name, config.db_user, config.db_password,
             config.redis_port) == (4567, 5432, "yelbdatabase", "postgres", "postgres_password", 6379)
+    assert config.options == DEFAULT_OPTIONS
     assert [option.name for option in config.options] == ["outback", "bucadibeppo", "ihop", "chipotle"]
     assert not config.uses_postgres and not config.uses_redis
 
