@@ -46,3 +46,14 @@ def test_oversized_body_is_413_and_counts_nothing(client):
 def test_unknown_paths_are_json_404(client):
     assert_json_error(client.get("/nothing/here"), 404)
     assert_json_error(client.get("/api/votes/ihop/extra"), 404)
+
+
+def test_a_database_that_is_down_is_a_json_503_with_retry_after(make_app):
+    # Nothing listens on port 1.
+    client = make_app(YELB_DB_SERVER_ENDPOINT="127.0.0.1", YELB_DB_PORT="1",
+                      YELB_DEPENDENCY_TIMEOUT="0.5").test_client()
+    for response in (client.post("/api/votes/ihop"), client.get("/api/getvotes")):
+        assert_json_error(response, 503, "postgresql is unavailable")
+        assert response.get_json()["dependency"] == "postgresql"
+        assert response.headers["Retry-After"] == "2"
+        assert "127.0.0.1" not in response.get_data(as_text=True)  # the address stays in the log

@@ -54,3 +54,15 @@ def test_version_names_package_revision_and_python(client):
 def test_revision_comes_from_the_environment_when_set(make_app):
     client = make_app(YELB_GIT_REVISION="0123456789ab").test_client()
     assert client.get("/version").get_json()["revision"] == "0123456789ab"
+
+
+def test_without_page_views_the_appserver_is_degraded_but_ready(make_app):
+    client = make_app(REDIS_SERVER_ENDPOINT="127.0.0.1", REDIS_SERVER_PORT="1").test_client()
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    body = ready.get_json()
+    assert body["status"] == "degraded" and "reasons" not in body
+    assert (body["checks"]["votes"]["status"], body["checks"]["pageviews"]["status"]) == ("up", "down")
+    assert client.get("/api/getstats").get_json() == {
+        "hostname": socket.gethostname(), "pageviews": None, "pageviews_available": False}
+    assert client.post("/api/votes/ihop").get_json() == {"name": "ihop", "value": 1}
