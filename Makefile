@@ -16,6 +16,14 @@ test: ## run the whole test suite (installs what it needs first)
 	@scripts/bootstrap test
 	.venv/bin/pytest $(PYTEST_ARGS)
 
+# The fast tier: needs no root, no services and no Debian packages, only Python 3 (and Node
+# for the page's logic, skipped without it). Without .venv it makes one with the appserver's
+# own dependencies and the test tools this tier uses, pinned in requirements-dev.txt.
+CHECK_TOOLS = $(shell grep -E '^(pytest|pytest-timeout|openapi-spec-validator)==' requirements-dev.txt)
+check: ## the fast tests in seconds: every appserver route in-process, the front's render script, the page's logic
+	@test -x .venv/bin/pytest || { python3 -m venv .venv && .venv/bin/pip install -q -e yelb-appserver $(CHECK_TOOLS); }
+	.venv/bin/pytest yelb-appserver/tests yelb-ui/tests -q -rfE $(PYTEST_ARGS)
+
 bench: ## benchmark the appserver with wrk against real PostgreSQL and Redis
 	@scripts/bootstrap test
 	.venv/bin/python bench/appserver_bench.py

@@ -1,4 +1,5 @@
-"""Bad configuration stops the process at start, with one line naming the variable."""
+"""Bad configuration stops the yelb-appserver command before gunicorn starts: exit 2, one line
+naming the variable. Every rule itself is in yelb-appserver/tests/test_config.py."""
 
 import os
 import subprocess
@@ -6,8 +7,6 @@ import subprocess
 import pytest
 
 from stack.services import appserver_command
-from yelb_appserver.config import SETTINGS, Config, ConfigError
-from yelb_appserver.options import DEFAULT_OPTIONS, parse_options
 
 
 def command_env(**variables: str) -> dict[str, str]:
@@ -61,29 +60,8 @@ def test_bad_faults_stop_the_command_with_one_line(tmp_path, faults, problem):
     assert problem in lines[0]
 
 
-def test_defaults_are_the_originals():
-    config = Config.from_env({})
-    assert (config.port, config.db_port, config.db_name, config.db_user, config.db_password,
-            config.redis_port) == (4567, 5432, "yelbdatabase", "postgres", "postgres_password", 6379)
-    assert config.options == DEFAULT_OPTIONS
-    assert not config.uses_postgres and not config.uses_redis
-
-
-def test_every_setting_parses_its_own_default():
-    config = Config.from_env({})
-    assert len({setting.name for setting in SETTINGS}) == len(SETTINGS)
-    for setting in SETTINGS:
-        assert hasattr(config, setting.key), setting.name
-
-
-def test_option_syntax():
-    options = parse_options(" k8s=Kubernetes|Orchestrate all the things , nomad ")
-    assert [(o.name, o.label, o.tagline) for o in options] == [
-        ("k8s", "Kubernetes", "Orchestrate all the things"), ("nomad", "nomad", "")]
-    with pytest.raises(ValueError, match="30 characters"):
-        parse_options("x" * 31)
-
-
-def test_config_error_names_the_variable():
-    with pytest.raises(ConfigError, match="^YELB_DB_PORT: "):
-        Config.from_env({"YELB_DB_PORT": "abc"})
+def test_fault_injection_without_a_token_stops_the_command(tmp_path):
+    result = subprocess.run([appserver_command()], env=command_env(YELB_FAULT_INJECTION="true"),
+                            cwd=tmp_path, capture_output=True, text=True, timeout=20)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "YELB_FAULT_TOKEN" in result.stderr, result.stderr

@@ -1,4 +1,5 @@
-"""With nothing configured, votes and page views live in one SQLite file."""
+"""The embedded SQLite store in the real command: its start-up log line, mixed with PostgreSQL,
+and a read-only folder. Votes kept across restarts: yelb-appserver/tests/test_votes.py."""
 
 import json
 import os
@@ -9,25 +10,6 @@ import pytest
 import requests
 
 from stack.services import appserver_command, free_port
-
-
-def test_embedded_store_needs_no_server_and_keeps_votes_across_restarts(appserver_factory, tmp_path):
-    path = tmp_path / "votes.sqlite3"
-    first = appserver_factory({"YELB_SQLITE_PATH": str(path)})
-    ready = requests.get(f"{first.url}/readyz", timeout=5).json()
-    assert ready["status"] == "ready"
-    assert ready["backend"] == "sqlite"
-    assert ready["checks"]["pageviews"]["dependency"] == "sqlite"
-    assert requests.get(f"{first.url}/api/ihop", timeout=5).json() == 1
-    assert requests.get(f"{first.url}/api/getstats", timeout=5).json()["pageviews"] == 1
-    first.stop()
-
-    second = appserver_factory({"YELB_SQLITE_PATH": str(path)})
-    assert requests.get(f"{second.url}/api/ihop", timeout=5).json() == 2
-    assert requests.get(f"{second.url}/api/pageviews", timeout=5).json() == 2
-    with sqlite3.connect(path) as conn:
-        assert dict(conn.execute("SELECT name, count FROM restaurants")) == {
-            "outback": 0, "bucadibeppo": 0, "ihop": 2, "chipotle": 0}
 
 
 def test_backend_in_use_is_logged_at_start(appserver_factory, tmp_path):

@@ -1,6 +1,8 @@
 """Idempotency-Keys stay bounded: expired keys are pruned continuously in small
 batches off the request and connection paths, a flood of them never stops a
-replica from reconnecting, and a key reused for another option is refused.
+replica from reconnecting, and a key reused for another option is refused, in PostgreSQL
+and in the embedded store under several gunicorn workers. The same rules on the embedded
+store in-process: yelb-appserver/tests/test_idempotency.py.
 
 Every flood is inserted directly in bulk (bounded in rows and time) instead of
 being voted in, which would take an hour of real time."""
@@ -14,7 +16,6 @@ import uuid
 
 import psycopg
 import pytest
-import requests
 from yelb_appserver.stores import PRUNE_BATCH_ROWS, VOTE_KEY_RETENTION_SECONDS
 from yelb_appserver.stores.postgres import CREATE_KEYS_INDEX, CREATE_KEYS_TABLE, DELETE_EXPIRED_KEYS
 from yelb_appserver.stores.sqlite_file import SCHEMA, connect
@@ -30,12 +31,10 @@ FLOOD_DEPENDENCY_TIMEOUT = "0.25"
 EXPIRED = f"now() - interval '{VOTE_KEY_RETENTION_SECONDS + 3600} seconds'"
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def store_api(request, appserver_factory, postgres, database_name, tmp_path):
-    env = postgres.env(database_name) if request.param == "postgresql" else {
-        "YELB_SQLITE_PATH": str(tmp_path / "votes.sqlite3")}
-    server = appserver_factory(env)
-    return request.param, server, Client(server.url)
+@pytest.fixture
+def api(appserver_factory, postgres, database_name):
+    """An appserver with its votes, and so its keys, in PostgreSQL."""
+    return Client(appserver_factory(postgres.env(database_name)).url)
 
 
 def keyed(api, option: str, key: str, route: str = "new"):
@@ -45,8 +44,7 @@ def keyed(api, option: str, key: str, route: str = "new"):
 
 
 @pytest.mark.parametrize("route", ["new", "original"])
-def test_key_reused_for_another_option_is_refused_and_counts_nothing(store_api, route):
-    _, _, api = store_api
+def test_key_reused_for_another_option_is_refused_and_counts_nothing(api, route):
     key = uuid.uuid4().hex
     assert keyed(api, "ihop", key, route).status_code == 200
     before = api.counts()
@@ -71,8 +69,7 @@ def sqlite_keys(path, condition: str = "1") -> int:
         return conn.execute(f"SELECT count(*) FROM vote_keys WHERE {condition}").fetchone()[0]
 
 
-def test_expired_keys_are_pruned_while_serving_not_only_at_start(store_api, postgres, database_name, tmp_path):
-    store, server, api = store_api
+def test_expired_keys_are_pruned_while_serving_not_only_at_start(api, postgres, database_name):
     fresh = uuid.uuid4().hex
     assert keyed(api, "ihop", fresh).status_code == 200
     # Every worker connected and served before the keys expire: from here on no
@@ -81,21 +78,12 @@ def test_expired_keys_are_pruned_while_serving_not_only_at_start(store_api, post
         assert api.get("/api/getvotes").status_code == 200
     time.sleep(1)
     expired_rows = 3 * PRUNE_BATCH_ROWS + 7
-    if store == "postgresql":
-        with postgres.connect(database_name) as conn:
-            conn.execute(f"INSERT INTO vote_keys (key, name, voted_at) SELECT 'old-' || i, 'ihop', {EXPIRED} "
-                         f"FROM generate_series(1, {expired_rows}) i")
-        remaining = lambda: postgres_keys(postgres, database_name)  # noqa: E731
-    else:
-        path = tmp_path / "votes.sqlite3"
-        with sqlite3.connect(path) as conn:
-            conn.executemany("INSERT INTO vote_keys (key, name, voted_at) "
-                             "VALUES (?, 'ihop', datetime('now', '-2 hours'))",
-                             [(f"old-{i}",) for i in range(expired_rows)])
-        remaining = lambda: sqlite_keys(path)  # noqa: E731
+    with postgres.connect(database_name) as conn:
+        conn.execute(f"INSERT INTO vote_keys (key, name, voted_at) SELECT 'old-' || i, 'ihop', {EXPIRED} "
+                     f"FROM generate_series(1, {expired_rows}) i")
     started = time.monotonic()
-    wait_until(lambda: remaining() == 1, 20, "the expired keys to be pruned")
-    print(f"{store}: {expired_rows} expired keys pruned within {time.monotonic() - started:.1f}s, "
+    wait_until(lambda: postgres_keys(postgres, database_name) == 1, 20, "the expired keys to be pruned")
+    print(f"postgresql: {expired_rows} expired keys pruned within {time.monotonic() - started:.1f}s, "
           "the fresh one kept")
     # The fresh key is still remembered: its retry counts nothing.
     before = api.counts()

@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
-from stack.nginx import PUBLIC_DIR
-
-UI_DIR = PUBLIC_DIR.parent
+UI_DIR = Path(__file__).resolve().parents[1]
+PUBLIC_DIR = UI_DIR / "public"
 PACKAGE = json.loads((UI_DIR / "package.json").read_text())
 LOCK = json.loads((UI_DIR / "package-lock.json").read_text())
 VERSION = PACKAGE["version"]
