@@ -138,3 +138,15 @@ def test_presenter_view_served_by_the_appserver_alone(appserver_factory, tmp_pat
     expect(page.locator("#total")).to_have_text("2")
     assert problems.errors == []
 
+
+
+def test_the_main_page_shows_the_question_and_the_public_url(appserver_factory, tmp_path, open_page):
+    app = appserver_factory({"YELB_UI_DIR": str(PUBLIC_DIR), "YELB_QUESTION": QUESTION,
+                             "YELB_PUBLIC_URL": PUBLIC_URL,
+                             "YELB_SQLITE_PATH": str(tmp_path / "yelb.sqlite3")}, workers=1)
+    page, problems = open_page(f"{app.url}/")
+    expect(page.locator("#question")).to_have_text(QUESTION)
+    expect(page.get_by_role("img", name=f"QR code for {PUBLIC_URL}")).to_be_visible()
+    expect(page.locator("#page-link")).to_have_text(PUBLIC_URL)
+    assert decoded_qr(page) == [PUBLIC_URL]
+    assert problems.errors == []
