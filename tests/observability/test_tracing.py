@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import secrets
 import threading
 import time
@@ -180,3 +181,10 @@ def test_probes_and_scrapes_are_not_traced(traced_front, receiver):
         routes = {attributes(span.attributes).get("http.route") for _, span in receiver.spans
                   if span.kind == Span.SPAN_KIND_SERVER}
     assert routes == {"/api/votes/<option>"}
+
+
+def test_the_master_runs_no_exporter_thread(traced_front, receiver):
+    """gunicorn builds the app in each worker: the batch exporter's thread lives there (the
+    spans above came from workers), and the master, which forks them, stays single-threaded."""
+    _, appserver = traced_front
+    assert os.listdir(f"/proc/{appserver.pid}/task") == [str(appserver.pid)]
