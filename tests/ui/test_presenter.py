@@ -149,4 +149,8 @@ def test_the_main_page_shows_the_question_and_the_public_url(appserver_factory, 
     expect(page.get_by_role("img", name=f"QR code for {PUBLIC_URL}")).to_be_visible()
     expect(page.locator("#page-link")).to_have_text(PUBLIC_URL)
     assert decoded_qr(page) == [PUBLIC_URL]
+    # The speaker finds the presenter view from the page.
+    page.get_by_role("link", name="presenter view").click()
+    expect(page.locator("#question")).to_have_text(QUESTION)
+    assert page.url == f"{app.url}/presenter.html"
     assert problems.errors == []
