@@ -21,6 +21,7 @@ thread starts in the worker whose spans it sends, never in the master.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -77,6 +78,11 @@ def instrument_clients(config: "Config") -> None:
                               sampler=ParentBased(root=RequestsOnly()))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=traces_endpoint(config))))
     trace.set_tracer_provider(provider)
+    # The SDK's own warnings (a receiver out of reach, a full queue dropping spans) as the
+    # app's JSON log lines rather than bare text.
+    sdk_log = logging.getLogger("opentelemetry")
+    sdk_log.handlers[:] = logging.getLogger("yelb").handlers
+    sdk_log.propagate = False
     for instrumentor in (PsycopgInstrumentor(), RedisInstrumentor(), SQLite3Instrumentor()):
         instrumentor.instrument(tracer_provider=provider)
     _provider = provider
