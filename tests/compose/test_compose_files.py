@@ -115,7 +115,7 @@ def test_front_and_back_networks():
 def test_profiles(root):
     profiled = {name: service.get("profiles") for name, service in root.items() if service.get("profiles")}
     assert profiled == {"loadgen": ["loadgen"], "prometheus": ["monitoring"], "grafana": ["monitoring"],
-                        "registry": ["registry"]}
+                        "jaeger": ["monitoring"], "registry": ["registry"]}
     for name in TIERS:
         assert name not in profiled
 
@@ -129,7 +129,7 @@ def test_containers_are_locked_down(root):
 
 def test_published_ports_are_knobs(root):
     assert root["yelb-ui"]["ports"] == ["0.0.0.0:8080:8080/tcp"]
-    for name in ("prometheus", "grafana", "registry"):
+    for name in ("prometheus", "grafana", "jaeger", "registry"):
         assert all(port.startswith("127.0.0.1:") for port in root[name]["ports"]), name
 
 

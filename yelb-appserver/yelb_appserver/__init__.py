@@ -4,6 +4,7 @@ create_app() reads the configuration, opens the stores and registers one
 blueprint per concern:
 
     api.py       /api/... voting routes (original and new)
+    room.py      /api/room, the question and the public URL
     health.py    /healthz, /readyz
     metrics.py   /metrics
     version.py   /version
@@ -59,11 +60,12 @@ def create_app(config: Config | None = None) -> "Flask":
     # fixes its storage mode when first imported.
     from flask import Flask, request
 
-    from . import api, errors, faults, health, metrics, openapi, request_log, ui, version
+    from . import api, errors, faults, health, metrics, openapi, request_log, room, tracing, ui, version
     from .stores import open_stores
 
     config = config or Config.from_env()
     request_log.configure_logging(config.log_level)
+    tracing.instrument_clients(config)  # before the stores connect, so every connection is traced
     fault_state = faults.FaultState(config.fault_injection, config.metrics_dir, config.initial_faults)
     try:
         votes, pageviews = open_stores(config, fault_state.latency)
@@ -79,6 +81,7 @@ def create_app(config: Config | None = None) -> "Flask":
     app.json.sort_keys = False
     app.extensions["yelb"] = yelb
 
+    tracing.instrument_app(app)
     request_log.install(app)
     errors.install(app)
 
@@ -92,8 +95,8 @@ def create_app(config: Config | None = None) -> "Flask":
         if fault_state.enabled and request.path.startswith("/api/") and request.path != "/api/faults":
             fault_state.before_api_request()
 
-    for blueprint in (api.blueprint, health.blueprint, metrics.blueprint, version.blueprint,
-                      openapi.blueprint, faults.blueprint):
+    for blueprint in (api.blueprint, room.blueprint, health.blueprint, metrics.blueprint,
+                      version.blueprint, openapi.blueprint, faults.blueprint):
         app.register_blueprint(blueprint)
     if config.ui_dir:
         app.register_blueprint(ui.create_blueprint(config.ui_dir))

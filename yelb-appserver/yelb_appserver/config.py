@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -106,6 +107,56 @@ def _options(value: str) -> tuple[Option, ...]:
     return parse_options(value) if value.strip() else DEFAULT_OPTIONS
 
 
+# The question heads the page and the presenter view, in big type for the back of the room.
+MAX_QUESTION_LENGTH = 120
+# A public URL becomes a QR code on the projector; a short one keeps its squares big.
+MAX_URL_LENGTH = 200
+
+
+def _question(value: str) -> str:
+    question = " ".join(value.split())
+    if not question:
+        raise ValueError("must not be empty")
+    if len(question) > MAX_QUESTION_LENGTH:
+        raise ValueError(f"must be at most {MAX_QUESTION_LENGTH} characters, got {len(question)}")
+    return question
+
+
+def _http_url(value: str) -> str:
+    """Empty, or an absolute http(s) URL with a host."""
+    url = value.strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        parts.port  # raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or len(url) > MAX_URL_LENGTH or any(char.isspace() or ord(char) < 32 for char in url)):
+        raise ValueError(f"must be an http:// or https:// URL with a host, at most "
+                         f"{MAX_URL_LENGTH} characters, got {value[:MAX_URL_LENGTH]!r}")
+    return url
+
+
+def _traces_exporter(value: str) -> str:
+    exporter = value.strip().lower() or "none"
+    if exporter not in ("none", "otlp"):
+        raise ValueError(f"must be none (no tracing) or otlp, got {value!r}")
+    return exporter
+
+
+def _otlp_protocol(value: str) -> str:
+    protocol = value.strip() or "http/protobuf"
+    if protocol != "http/protobuf":
+        raise ValueError(f"must be http/protobuf, the only OTLP exporter installed, got {value!r}")
+    return protocol
+
+
+def _service_name(value: str) -> str:
+    return value.strip() or "yelb-appserver"
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -188,6 +239,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("YELB_DB_MAX_CONNECTIONS", "8", _positive_int,
             "Most PostgreSQL connections one replica opens, split evenly over its workers "
             "(at least one each).", "db_max_connections"),
+    # What the room sees: the question above the options, and the address its phones reach.
+    Setting("YELB_QUESTION", "Where should we go for lunch?", _question,
+            f"The question above the options, on the page and the presenter view "
+            f"(at most {MAX_QUESTION_LENGTH} characters).", "question"),
+    Setting("YELB_PUBLIC_URL", "", _http_url,
+            "Address the audience's phones open, shown as the QR code; empty: the page's own address.",
+            "public_url"),
+    # OpenTelemetry tracing (tracing.py), with the standard variable names; off by default.
+    Setting("OTEL_TRACES_EXPORTER", "none", _traces_exporter,
+            "none: no tracing. otlp: one trace per request, sent over OTLP/HTTP.",
+            "otel_traces_exporter"),
+    Setting("OTEL_EXPORTER_OTLP_ENDPOINT", "", _http_url,
+            "Base URL of the OTLP/HTTP receiver; spans go to its /v1/traces. "
+            "Empty: http://localhost:4318.", "otel_exporter_otlp_endpoint"),
+    Setting("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", _http_url,
+            "Full URL spans are sent to, instead of the one above.",
+            "otel_exporter_otlp_traces_endpoint"),
+    Setting("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf", _otlp_protocol,
+            "OTLP protocol; only http/protobuf.", "otel_exporter_otlp_protocol"),
+    Setting("OTEL_SERVICE_NAME", "yelb-appserver", _service_name,
+            "Service name on every span.", "otel_service_name"),
 )
 
 # gunicorn's worker count when YELB_APPSERVER_WORKERS is empty: 2 x CPUs + 1, at most 8.

@@ -16,7 +16,7 @@ import uuid
 
 from flask import Flask, g, request
 
-from . import metrics
+from . import metrics, tracing
 
 ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -62,5 +62,6 @@ def install(app: Flask) -> None:
             "request_id": request_id, "method": request.method, "path": request.path,
             "route": route, "status": response.status_code,
             "duration_ms": round(elapsed * 1000, 2), "remote": request.remote_addr,
+            **tracing.log_fields(),
         }})
         return response

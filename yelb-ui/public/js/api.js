@@ -53,6 +53,7 @@ export async function request(path, { method = "GET", accept = [] } = {}) {
 
 export const api = {
   options: async () => (await request("/api/options")).body,
+  room: async () => (await request("/api/room")).body, // the question and the public URL
   votes: async () => (await request("/api/getvotes")).body,
   // getstats counts a page view (the original's behaviour); stats only reads, for refreshes.
   stats: async ({ countView }) => (await request(countView ? "/api/getstats" : "/api/stats")).body,

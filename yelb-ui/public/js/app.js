@@ -181,8 +181,17 @@ async function vote(option, button) {
   await refreshNow();
 }
 
-function setUpQr() {
-  const address = pageAddress();
+// The room's question and public URL (YELB_QUESTION, YELB_PUBLIC_URL); an appserver without
+// /api/room (the original Yelb's) leaves the page's own question and address.
+async function room() {
+  try {
+    return await api.room();
+  } catch {
+    return { question: null, public_url: null };
+  }
+}
+
+function setUpQr(address) {
   renderQr(byId("qr"), address);
   const link = byId("page-link");
   link.href = address;
@@ -196,7 +205,9 @@ function setUpQr() {
 }
 
 async function start() {
-  setUpQr();
+  const { question, public_url: publicUrl } = await room();
+  if (question) byId("question").textContent = question;
+  setUpQr(publicUrl ?? pageAddress());
   state.seconds = await refreshSeconds();
   byId("refresh-seconds").textContent = String(state.seconds);
   document.addEventListener("visibilitychange", () => {
