@@ -27,12 +27,19 @@ BAD_VALUES = {
     "YELB_GRACEFUL_TIMEOUT": ["later"],
     "YELB_SHUTDOWN_DELAY": ["-5"],
     "YELB_DB_MAX_CONNECTIONS": ["0", "eight"],
+    "YELB_QUESTION": ["Which of these " + "really " * 20 + "matters?", "   "],
+    "YELB_PUBLIC_URL": ["vote.example.org", "javascript:alert(1)",
+                        "https://vote.example.org/" + "x" * 200, "https://vote.example.org:99999/"],
+    "OTEL_TRACES_EXPORTER": ["jaeger", "otlp,console"],
+    "OTEL_EXPORTER_OTLP_ENDPOINT": ["collector:4318"],
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": ["http://collector:port/v1/traces"],
+    "OTEL_EXPORTER_OTLP_PROTOCOL": ["grpc"],
 }
 # Settings any text is good for: names, paths, secrets. YELB_SQLITE_PATH is checked when
 # the store opens (test_an_unusable_sqlite_path_names_the_variable).
 FREE_TEXT = {"YELB_DB_SERVER_ENDPOINT", "YELB_DB_NAME", "YELB_DB_USER", "YELB_DB_PASSWORD",
              "REDIS_SERVER_ENDPOINT", "YELB_SQLITE_PATH", "YELB_UI_DIR", "YELB_GIT_REVISION",
-             "PROMETHEUS_MULTIPROC_DIR"}
+             "PROMETHEUS_MULTIPROC_DIR", "OTEL_SERVICE_NAME"}
 
 
 def assert_refused(environ: dict, variable: str, mentions: str = "") -> None:
