@@ -1,8 +1,7 @@
 """One wrapper around every call to a backing service.
 
 It is where the appserver measures dependency latency, counts errors, logs
-what failed, reports whether a dependency is up, applies injected latency, and
-turns a driver's exception into a DependencyError that names the dependency,
+what failed, reports whether a dependency is up, and turns a driver's exception into a DependencyError that names the dependency,
 so the rest of the code never sees psycopg, redis or sqlite3 exceptions.
 
 An optional dependency (Redis, for page views) also gets a Bulkhead, so that
@@ -130,18 +129,12 @@ class Bulkhead:
 
 
 class Dependency:
-    def __init__(self, name: str, errors: tuple[type[BaseException], ...],
-                 injected_latency: Callable[[], float] = lambda: 0.0,
-                 bulkhead: Bulkhead | None = None):
+    def __init__(self, name: str, errors: tuple[type[BaseException], ...], bulkhead: Bulkhead | None = None):
         self.name = name
         self._errors = errors
-        self._injected_latency = injected_latency
         self._guard: Callable[[], ContextManager] = bulkhead.call if bulkhead else contextlib.nullcontext
 
     def call(self, operation: str, action: Callable[[], T]) -> T:
-        delay = self._injected_latency()
-        if delay:
-            time.sleep(delay)
         with self._guard():
             started = time.perf_counter()
             try:

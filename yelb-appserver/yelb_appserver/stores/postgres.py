@@ -128,9 +128,9 @@ def check_idle_connection(conn: psycopg.Connection) -> None:
 class PostgresVoteStore:
     dependency = "postgresql"
 
-    def __init__(self, config: Config, latency: Callable[[], float]):
+    def __init__(self, config: Config):
         self._options = config.options
-        self._call = Dependency(self.dependency, (psycopg.Error, PoolTimeout), latency).call
+        self._call = Dependency(self.dependency, (psycopg.Error, PoolTimeout)).call
         # Why the last connection attempt failed; None once one succeeds.
         self._connect_failure: str | None = None
         timeout_ms = int(config.dependency_timeout * 1000)
