@@ -14,10 +14,14 @@ import sqlite3
 import threading
 import time
 from contextlib import closing, contextmanager
+from pathlib import Path
 from typing import Callable, Protocol
 
 from ..config import Config, ConfigError
 from ..options import Option
+
+# The tables of votes, the same SQL for PostgreSQL, SQLite and the yelb-db image.
+SCHEMA = Path(__file__).with_name("schema.sql").read_text()
 
 
 class VoteStore(Protocol):
