@@ -143,7 +143,7 @@ def install(app: Flask) -> None:
 
     @app.after_request
     def report_in_readiness(response: Response) -> Response:
-        if request.endpoint != READINESS_ENDPOINT:
+        if request.endpoint != READINESS_ENDPOINT or not response.is_json:
             return response
         faults = state.current()
         body = response.get_json()
