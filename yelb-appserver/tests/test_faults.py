@@ -97,3 +97,14 @@ def test_bad_yelb_faults_is_one_line_naming_it(tmp_path, faults, message):
 def test_yelb_faults_are_active_from_the_start(make_app):
     app = make_app(YELB_FAULT_INJECTION="true", YELB_FAULT_TOKEN=TOKEN, YELB_FAULTS='{"readiness_fail": true}')
     assert app.test_client().get("/readyz").status_code == 503
+
+
+def test_a_new_run_starts_without_the_faults_of_the_run_before(tmp_path, monkeypatch):
+    from yelb_appserver.cli import prepare_metrics_dir
+    from yelb_appserver.faults import FaultState
+
+    FaultState(True, str(tmp_path)).set({"readiness_fail": True})
+    assert FaultState(True, str(tmp_path)).current()["readiness_fail"] is True  # another worker sees it
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    prepare_metrics_dir()
+    assert FaultState(True, str(tmp_path)).current()["readiness_fail"] is False
