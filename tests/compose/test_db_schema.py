@@ -116,3 +116,30 @@ def test_app_role_votes_and_prunes_but_is_no_superuser(postgres, fresh_database)
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(forbidden)
     assert postgres.counts(fresh_database)["ihop"] == 1
+
+
+def test_replicas_creating_the_tables_at_the_same_moment_all_succeed(postgres, fresh_database):
+    """CREATE TABLE IF NOT EXISTS is not safe against a twin running at the same moment
+    (the slower one fails on the catalog's unique index): create_tables takes that as done."""
+    import threading
+
+    connections = [postgres.connect(fresh_database) for _ in range(8)]
+    start, failures = threading.Barrier(len(connections)), []
+
+    def create(conn):
+        start.wait()
+        try:
+            create_tables(conn)
+        except psycopg.Error as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=create, args=(conn,)) for conn in connections]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for conn in connections:
+        conn.close()
+    assert failures == []
+    assert [name for name, _ in indexes(postgres, fresh_database)] == [
+        "restaurants_pkey", "vote_keys_pkey", "vote_keys_voted_at"]
