@@ -10,7 +10,10 @@ from pathlib import Path
 
 from .services import PG_BIN, PG_PASSWORD, PostgresServer
 
-INIT_SQL = sorted((Path(__file__).resolve().parents[1] / "yelb-db" / "init").glob("*.sql"))
+ROOT = Path(__file__).resolve().parents[1]
+# As yelb-db/Dockerfile lays them out: the appserver's schema first, then the image's own files.
+INIT_SQL = [ROOT / "yelb-appserver" / "yelb_appserver" / "stores" / "schema.sql",
+            *sorted((ROOT / "yelb-db" / "init").glob("*.sql"))]
 # The appserver's role the init scripts create; its password is POSTGRES_PASSWORD.
 APP_ROLE = "yelb"
 

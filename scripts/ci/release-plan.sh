@@ -3,7 +3,7 @@
 #   version   the tag without its v (v1.2.3 -> 1.2.3); it must equal the
 #             chart's appVersion and the appserver's version, or nothing is published
 #   registry  ghcr.io/<repository owner, lower case>
-#   images    the images to build with their build contexts, as JSON, from
+#   images    the images to build with their build contexts and Dockerfiles, as JSON, from
 #             scripts/docker/common.sh (the list `make images` builds)
 # Prints name=value lines, and appends them to $GITHUB_OUTPUT when it is set.
 #
@@ -28,7 +28,11 @@ images=$(
 	printf '['
 	for name in $YELB_IMAGES; do
 		context=$(yelb_context "$name")
-		printf '%s{"name":"%s","context":"%s"}' "$separator" "$name" "${context#"$YELB_ROOT"/}"
+		context=${context#"$YELB_ROOT"}
+		context=${context#/}
+		dockerfile=$(yelb_dockerfile "$name")
+		printf '%s{"name":"%s","context":"%s","file":"%s"}' "$separator" "$name" "${context:-.}" \
+			"${dockerfile#"$YELB_ROOT"/}"
 		separator=,
 	done
 	printf ']'

@@ -26,11 +26,21 @@ case "$YELB_REGISTRY" in
 	;;
 esac
 
-# yelb-loadgen's context is loadgen/, the others are named like their folder.
+# yelb-loadgen's context is loadgen/, yelb-db's the repository root (its schema is
+# the appserver's file), the others are named like their folder.
 yelb_context() {
 	case "$1" in
 	yelb-loadgen) echo "$YELB_ROOT/loadgen" ;;
+	yelb-db) echo "$YELB_ROOT" ;;
 	*) echo "$YELB_ROOT/$1" ;;
+	esac
+}
+
+# Every Dockerfile sits in the image's folder.
+yelb_dockerfile() {
+	case "$1" in
+	yelb-loadgen) echo "$YELB_ROOT/loadgen/Dockerfile" ;;
+	*) echo "$YELB_ROOT/$1/Dockerfile" ;;
 	esac
 }
 

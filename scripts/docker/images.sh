@@ -17,8 +17,9 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
 build() {
-	local name=$1 context
+	local name=$1 context dockerfile
 	context=$(yelb_context "$name")
+	dockerfile=$(yelb_dockerfile "$name")
 	local args=(--build-arg "VERSION=$YELB_VERSION" --build-arg "REVISION=$revision")
 	local var
 	for var in PYTHON_IMAGE NGINX_IMAGE POSTGRES_IMAGE; do
@@ -27,15 +28,16 @@ build() {
 	if [ -n "${PLATFORM:-}" ]; then args+=(--platform "$PLATFORM"); fi
 	# A wheelhouse has to be inside the build context: build from a copy of
 	# the folder with the wheels beside its sources (Python images only).
-	if [ -n "${WHEELHOUSE:-}" ] && grep -q '^ARG WHEELHOUSE' "$context/Dockerfile"; then
+	if [ -n "${WHEELHOUSE:-}" ] && grep -q '^ARG WHEELHOUSE' "$dockerfile"; then
 		cp -a "$context" "$scratch/$name"
 		cp -a "$WHEELHOUSE" "$scratch/$name/.wheelhouse"
-		args+=(--build-arg WHEELHOUSE=.wheelhouse -f "$scratch/$name/Dockerfile")
+		args+=(--build-arg WHEELHOUSE=.wheelhouse)
 		context=$scratch/$name
+		dockerfile=$context/Dockerfile
 	fi
 	echo "==> $YELB_REGISTRY/$name:$YELB_TAG"
 	# shellcheck disable=SC2086  # DOCKER_BUILD_FLAGS is a list of flags
-	docker build ${DOCKER_BUILD_FLAGS:-} "${args[@]}" -t "$YELB_REGISTRY/$name:$YELB_TAG" "$context"
+	docker build ${DOCKER_BUILD_FLAGS:-} "${args[@]}" -t "$YELB_REGISTRY/$name:$YELB_TAG" -f "$dockerfile" "$context"
 }
 
 names=${*:-$YELB_IMAGES}

@@ -17,8 +17,9 @@ import uuid
 import psycopg
 import pytest
 from yelb_appserver.stores import PRUNE_BATCH_ROWS, VOTE_KEY_RETENTION_SECONDS
-from yelb_appserver.stores.postgres import CREATE_KEYS_INDEX, CREATE_KEYS_TABLE, DELETE_EXPIRED_KEYS
-from yelb_appserver.stores.sqlite_file import SCHEMA, connect
+from yelb_appserver.stores import SCHEMA
+from yelb_appserver.stores.postgres import DELETE_EXPIRED_KEYS
+from yelb_appserver.stores.sqlite_file import connect
 
 from stack.services import wait_until
 
@@ -197,8 +198,7 @@ def test_storage_cost_per_key(postgres, database_name, tmp_path, key_chars):
     with postgres.connect("postgres") as admin:
         admin.execute(f'CREATE DATABASE "{database_name}"')
     with postgres.connect(database_name) as conn:
-        conn.execute(CREATE_KEYS_TABLE)
-        conn.execute(CREATE_KEYS_INDEX)
+        conn.execute(SCHEMA)
         conn.execute(f"INSERT INTO vote_keys (key, name) SELECT {key}, 'bucadibeppo' "
                      f"FROM generate_series(1, {rows}) i")
         conn.execute("VACUUM ANALYZE vote_keys")

@@ -74,10 +74,10 @@ def test_release_plan_takes_the_version_from_the_tag(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = outputs.read_text().splitlines()
     assert lines[:2] == [f"version={VERSION}", "registry=ghcr.io/yelb-project"]
-    images = re.findall(r'\{"name":"([\w-]+)","context":"([\w-]+)"\}', lines[2])
-    assert sorted(name for name, _ in images) == ["yelb-appserver", "yelb-db", "yelb-loadgen", "yelb-ui"]
-    for name, context in images:
-        assert (REPO / context / "Dockerfile").is_file(), f"{name}: no Dockerfile in {context}/"
+    images = re.findall(r'\{"name":"([\w-]+)","context":"([\w.-]+)","file":"([\w/-]+)"\}', lines[2])
+    assert sorted(name for name, _, _ in images) == ["yelb-appserver", "yelb-db", "yelb-loadgen", "yelb-ui"]
+    for name, context, dockerfile in images:
+        assert (REPO / context).is_dir() and (REPO / dockerfile).is_file(), f"{name}: no {dockerfile}"
 
 
 def test_release_plan_refuses_a_tag_that_is_not_the_version():

@@ -63,8 +63,8 @@ def test_public_defaults(root):
 
 def test_every_yelb_image_can_be_built_from_the_clone(root):
     for name in OUR_IMAGES:
-        context = REPO / root[name]["build"]["context"]
-        assert (context / "Dockerfile").is_file(), name
+        build = root[name]["build"]
+        assert (REPO / build["context"] / build.get("dockerfile", "Dockerfile")).is_file(), name
 
 
 def test_build_passes_the_base_image_knobs(root):

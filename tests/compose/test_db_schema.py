@@ -1,6 +1,6 @@
 """yelb-db's init SQL against a real PostgreSQL (the suite's throwaway server),
-run by psql as the image's entrypoint runs it: it makes the tables and index
-the appserver makes, seeds the original four options at 0, creates the
+run by psql as the image's entrypoint runs it: the appserver's own schema file
+first, so it makes the tables and index the appserver makes; then it seeds the original four options at 0, creates the
 appserver's `yelb` role with only what it needs, and the appserver's own
 schema step on top of it changes nothing."""
 
@@ -12,9 +12,7 @@ import psycopg
 import pytest
 from yelb_appserver.options import DEFAULT_OPTIONS
 from yelb_appserver.stores import seed_rows
-from yelb_appserver.stores.postgres import (
-    CREATE_KEYS_INDEX, CREATE_KEYS_TABLE, CREATE_TABLE, SEED_OPTION,
-)
+from yelb_appserver.stores.postgres import SEED_OPTION, create_tables
 
 from stack.services import PG_PASSWORD
 from stack.yelb_db import INIT_SQL, run_init_scripts
@@ -39,9 +37,7 @@ def fresh_database(postgres):
 
 def appserver_schema_step(postgres, database):
     with postgres.connect(database) as conn:
-        conn.execute(CREATE_TABLE)
-        conn.execute(CREATE_KEYS_TABLE)
-        conn.execute(CREATE_KEYS_INDEX)
+        create_tables(conn)
         conn.cursor().executemany(SEED_OPTION, seed_rows(DEFAULT_OPTIONS))
 
 
@@ -61,8 +57,11 @@ def shape(postgres, database, table="restaurants"):
         return conn.execute(COLUMNS, (table,)).fetchall(), conn.execute(PRIMARY_KEY, (table,)).fetchall()
 
 
-def test_init_sql_is_shipped():
-    assert [path.name for path in INIT_SQL] == ["10-yelb-schema.sql"]
+def test_the_image_runs_the_appservers_schema_file_first():
+    assert [path.name for path in INIT_SQL] == ["schema.sql", "20-yelb-seed-and-role.sql"]
+    dockerfile = (INIT_SQL[1].parents[1] / "Dockerfile").read_text()
+    assert ("COPY yelb-appserver/yelb_appserver/stores/schema.sql "
+            "/docker-entrypoint-initdb.d/10-yelb-schema.sql") in dockerfile
 
 
 def test_seeds_the_original_four_options_at_zero(postgres, fresh_database):
@@ -117,3 +116,30 @@ def test_app_role_votes_and_prunes_but_is_no_superuser(postgres, fresh_database)
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(forbidden)
     assert postgres.counts(fresh_database)["ihop"] == 1
+
+
+def test_replicas_creating_the_tables_at_the_same_moment_all_succeed(postgres, fresh_database):
+    """CREATE TABLE IF NOT EXISTS is not safe against a twin running at the same moment
+    (the slower one fails on the catalog's unique index): create_tables takes that as done."""
+    import threading
+
+    connections = [postgres.connect(fresh_database) for _ in range(8)]
+    start, failures = threading.Barrier(len(connections)), []
+
+    def create(conn):
+        start.wait()
+        try:
+            create_tables(conn)
+        except psycopg.Error as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=create, args=(conn,)) for conn in connections]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for conn in connections:
+        conn.close()
+    assert failures == []
+    assert [name for name, _ in indexes(postgres, fresh_database)] == [
+        "restaurants_pkey", "vote_keys_pkey", "vote_keys_voted_at"]

@@ -73,7 +73,7 @@ def tier_of(label: str) -> str:
 def test_the_ports_of_the_code_agree():
     # The UI front's default appserver address uses the appserver's default port.
     assert ui_script_default("YELB_APPSERVER_ENDPOINT") == f"http://yelb-appserver:{default('YELB_APPSERVER_PORT')}"
-    assert "CREATE TABLE IF NOT EXISTS restaurants" in (ROOT / "yelb-db/init/10-yelb-schema.sql").read_text()
+    assert "CREATE TABLE IF NOT EXISTS restaurants" in (ROOT / "yelb-appserver/yelb_appserver/stores/schema.sql").read_text()
 
 
 def test_flowchart_names_each_tier_with_its_port_and_store(flowchart):

@@ -9,7 +9,8 @@ blueprint per concern:
     metrics.py   /metrics
     version.py   /version
     openapi.py   /api/openapi.json
-    faults.py    /api/faults (only with YELB_FAULT_INJECTION=true)
+    faults.py    /api/faults and its hooks, put in place by faults.install(app)
+                 (inactive unless YELB_FAULT_INJECTION=true)
     ui.py        the static page at / (only with YELB_UI_DIR)
 """
 
@@ -24,7 +25,6 @@ from .options import Option
 if TYPE_CHECKING:
     from flask import Flask
 
-    from .faults import FaultState
     from .stores import PageViewStore, VoteStore
 
 # Votes carry no body worth more than this; anything bigger is refused with 413.
@@ -41,7 +41,6 @@ class Yelb:
     config: Config
     votes: "VoteStore"
     pageviews: "PageViewStore"
-    faults: "FaultState"
     version: dict
     metrics_registry: object
 
@@ -66,15 +65,13 @@ def create_app(config: Config | None = None) -> "Flask":
     config = config or Config.from_env()
     request_log.configure_logging(config.log_level)
     tracing.instrument_clients(config)  # before the stores connect, so every connection is traced
-    fault_state = faults.FaultState(config.fault_injection, config.metrics_dir, config.initial_faults)
     try:
-        votes, pageviews = open_stores(config, fault_state.latency)
+        votes, pageviews = open_stores(config)
     except OSError as exc:
         raise ConfigError(f"YELB_SQLITE_PATH: cannot open {config.sqlite_path!r}: {exc}") from None
     described = version.describe(config.git_revision)
-    yelb = Yelb(config=config, votes=votes, pageviews=pageviews, faults=fault_state,
-                version=described, metrics_registry=metrics.build_registry(
-                    metrics.ReplicaCollector(described, fault_state)))
+    yelb = Yelb(config=config, votes=votes, pageviews=pageviews, version=described,
+                metrics_registry=metrics.build_registry(metrics.ReplicaCollector(described)))
 
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, UI_ASSET_MAX_AGE=3600)
@@ -92,11 +89,10 @@ def create_app(config: Config | None = None) -> "Flask":
             if MAX_BODY_BYTES < length <= DRAIN_BODY_BYTES:
                 request.environ["wsgi.input"].read(length)
             request.get_data(cache=True)  # enforces MAX_CONTENT_LENGTH (413)
-        if fault_state.enabled and request.path.startswith("/api/") and request.path != "/api/faults":
-            fault_state.before_api_request()
 
+    faults.install(app)
     for blueprint in (api.blueprint, room.blueprint, health.blueprint, metrics.blueprint,
-                      version.blueprint, openapi.blueprint, faults.blueprint):
+                      version.blueprint, openapi.blueprint):
         app.register_blueprint(blueprint)
     if config.ui_dir:
         app.register_blueprint(ui.create_blueprint(config.ui_dir))

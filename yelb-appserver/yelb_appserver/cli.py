@@ -26,8 +26,8 @@ def prepare_metrics_dir() -> None:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="yelb-metrics-")
         return
     os.makedirs(folder, exist_ok=True)
-    # Files left by an earlier run would be added to this run's counters.
-    for stale in glob.glob(os.path.join(folder, "*.db")) + glob.glob(os.path.join(folder, "faults.json")):
+    # Files an earlier run left (counters, the workers' shared state) must not carry over.
+    for stale in glob.glob(os.path.join(folder, "*.db")) + glob.glob(os.path.join(folder, "*.json")):
         os.remove(stale)
 
 

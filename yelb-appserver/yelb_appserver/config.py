@@ -56,20 +56,48 @@ def _short_seconds(value: str) -> float:
     return seconds
 
 
+# What PUT /api/faults and YELB_FAULTS may set, and the type of each.
+FAULTS = {
+    "readiness_fail": bool,
+    "latency_ms": int,
+    "error_rate": float,
+    "db_latency_ms": int,
+    "redis_latency_ms": int,
+}
+NO_FAULTS = {"readiness_fail": False, "latency_ms": 0, "error_rate": 0.0,
+             "db_latency_ms": 0, "redis_latency_ms": 0}
+MAX_LATENCY_MS = 60_000
+
+
+def parse_faults(body: object) -> dict:
+    """Check a fault description; unknown keys and out-of-range values are a ValueError."""
+    if not isinstance(body, dict):
+        raise ValueError("body must be a JSON object")
+    faults = {}
+    for key, value in body.items():
+        kind = FAULTS.get(key)
+        if kind is None:
+            raise ValueError(f"unknown fault {key!r}; known faults: {', '.join(FAULTS)}")
+        if kind is bool and not isinstance(value, bool):
+            raise ValueError(f"{key} must be true or false")
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int)
+                            or not 0 <= value <= MAX_LATENCY_MS):
+            raise ValueError(f"{key} must be a whole number of milliseconds, 0 to {MAX_LATENCY_MS}")
+        if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or not 0 <= value <= 1):
+            raise ValueError(f"{key} must be a number from 0 to 1")
+        faults[key] = kind(value)
+    return faults
+
+
 def _faults(value: str) -> dict:
     """The faults to start with, checked here so a mistake stops the command at start."""
     if not value.strip():
         return {}
-    # Only when faults are given: faults.py brings in Flask, which the command that checks
-    # the configuration before starting gunicorn does not otherwise load.
-    from .faults import FaultError, validate
-
     try:
-        return validate(json.loads(value))
+        return parse_faults(json.loads(value))
     except json.JSONDecodeError as exc:
         raise ValueError(f"is not valid JSON ({exc})") from None
-    except FaultError as exc:
-        raise ValueError(str(exc)) from None
 
 
 def _boolean(value: str) -> bool:
@@ -266,11 +294,45 @@ SETTINGS: tuple[Setting, ...] = (
 MAX_DEFAULT_WORKERS = 8
 
 
+@dataclass(frozen=True)
 class Config:
-    """Parsed settings; attribute names are the Setting keys (db_host, port, ...)."""
+    """The parsed settings: one field per Setting, named by its key (YELB_DB_PORT -> db_port)."""
 
-    def __init__(self, values: Mapping[str, object]):
-        self.__dict__.update(values)
+    db_host: str
+    db_port: int
+    db_name: str
+    db_user: str
+    db_password: str
+    redis_host: str
+    redis_port: int
+    sqlite_path: str
+    options: tuple[Option, ...]
+    dependency_timeout: float
+    redis_timeout: float
+    redis_circuit_open: float
+    fault_injection: bool
+    initial_faults: dict
+    fault_token: str
+    vote_by_get: bool
+    one_vote_per_browser: bool
+    address: str
+    ui_dir: str
+    log_level: str
+    git_revision: str
+    port: int
+    workers: int | None
+    threads: int
+    graceful_timeout: float
+    shutdown_delay: float
+    metrics_dir: str
+    db_max_connections: int
+    question: str
+    public_url: str
+    otel_traces_exporter: str
+    otel_exporter_otlp_endpoint: str
+    otel_exporter_otlp_traces_endpoint: str
+    otel_exporter_otlp_protocol: str
+    otel_service_name: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Config":
@@ -282,7 +344,7 @@ class Config:
                 values[setting.key] = setting.parse(raw)
             except ValueError as exc:
                 raise ConfigError(f"{setting.name}: {exc}") from None
-        config = cls(values)
+        config = cls(**values)
         if config.initial_faults and not config.fault_injection:
             raise ConfigError("YELB_FAULTS: needs YELB_FAULT_INJECTION=true")
         if config.fault_injection and not config.fault_token:
@@ -321,7 +383,6 @@ class Config:
             # A server that vanishes without closing its sockets (a deleted pod, a cut
             # network) must not hold a request for minutes of TCP retransmissions.
             tcp_user_timeout=int(self.dependency_timeout * 1000),
-            keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=2,
             application_name="yelb-appserver",
             # Names come back as text even from a database made with SQL_ASCII.
             client_encoding="UTF8",

@@ -1,9 +1,9 @@
 """One wrapper around every call to a backing service.
 
 It is where the appserver measures dependency latency, counts errors, logs
-what failed, reports whether a dependency is up, applies injected latency, and
-turns a driver's exception into a DependencyError that names the dependency,
-so the rest of the code never sees psycopg, redis or sqlite3 exceptions.
+what failed, reports whether a dependency is up, and turns a driver's
+exception into a DependencyError that names the dependency, so the rest of
+the code never sees psycopg, redis or sqlite3 exceptions.
 
 An optional dependency (Redis, for page views) also gets a Bulkhead, so that
 when it hangs, the threads that votes need are not all left waiting on it.
@@ -41,15 +41,15 @@ class DependencyError(RuntimeError):
 class Bulkhead:
     """Keeps calls to an optional dependency from tying up a worker.
 
-    At most `max_in_flight` calls wait on the dependency at once. Another call
-    may wait for a slot until the oldest of them has waited SLOT_WAIT_S (a
-    healthy dependency frees one within a millisecond or so), then it is
-    refused; so once the dependency hangs, refusals are immediate.
+    At most `max_in_flight` calls wait on the dependency at once; another call
+    waits at most SLOT_WAIT_S for a slot (a healthy dependency frees one within
+    a millisecond or so), then it is refused.
 
     After FAILURES_TO_OPEN failed calls in a row the circuit opens: for
     `open_seconds` every call is refused without asking. Then one call at a
-    time is let through to probe it, and the first that works closes the
-    circuit again.
+    time probes it, and the first that works closes the circuit again.
+    (pybreaker would do this part, but it holds one lock for the whole call,
+    which would make every call to the dependency wait for the one before.)
     """
 
     FAILURES_TO_OPEN = 3
@@ -60,19 +60,14 @@ class Bulkhead:
         self._open_seconds = open_seconds
         self._slots = threading.BoundedSemaphore(max_in_flight)
         self._lock = threading.Lock()
-        self._started: list[float] = []  # when each call in flight started
         self._failures = 0
         self._open_until = 0.0
         self._probing = False
 
     @contextlib.contextmanager
     def call(self):
-        admitted = self._admit()
-        if admitted is None:
-            raise DependencyError(self.name, "not asked: the circuit is open after repeated failures")
-        probe = admitted == "probe"
-        started = self._take_slot()
-        if started is None:
+        probe = self._admit()
+        if not self._slots.acquire(timeout=self.SLOT_WAIT_S):
             self._finished(probe, None)
             raise DependencyError(self.name, "not asked: too many calls already waiting on it")
         try:
@@ -83,32 +78,17 @@ class Bulkhead:
         else:
             self._finished(probe, True)
         finally:
-            with self._lock:
-                self._started.remove(started)
             self._slots.release()
 
-    def _take_slot(self) -> float | None:
-        """A slot's start time, or None when none frees up in time."""
-        if not self._slots.acquire(blocking=False):
-            with self._lock:
-                oldest = min(self._started, default=time.monotonic())
-            wait = self.SLOT_WAIT_S - (time.monotonic() - oldest)
-            if wait <= 0 or not self._slots.acquire(timeout=wait):
-                return None
-        started = time.monotonic()
-        with self._lock:
-            self._started.append(started)
-        return started
-
-    def _admit(self) -> str | None:
-        """"closed" or "probe" when the call may go ahead, None when it is refused."""
+    def _admit(self) -> bool:
+        """Whether the call is the circuit's probe; refuses it while the circuit is open."""
         with self._lock:
             if self._failures < self.FAILURES_TO_OPEN:
-                return "closed"
+                return False
             if self._probing or time.monotonic() < self._open_until:
-                return None
+                raise DependencyError(self.name, "not asked: the circuit is open after repeated failures")
             self._probing = True
-            return "probe"
+            return True
 
     def _finished(self, probe: bool, succeeded: bool | None) -> None:
         """Record a call's outcome; None: it was never made (a probe gives its turn back)."""
@@ -119,29 +99,23 @@ class Bulkhead:
                 return
             was_open = self._failures >= self.FAILURES_TO_OPEN
             self._failures = 0 if succeeded else self._failures + 1
-            failures = self._failures
-            if failures >= self.FAILURES_TO_OPEN:
+            now_open = self._failures >= self.FAILURES_TO_OPEN
+            if now_open:
                 self._open_until = time.monotonic() + self._open_seconds
-        if failures >= self.FAILURES_TO_OPEN and not was_open:
+        if now_open and not was_open:
             log.warning("circuit opened", extra={"fields": {
-                "dependency": self.name, "failures": failures, "open_seconds": self._open_seconds}})
-        elif was_open and not failures:
+                "dependency": self.name, "failures": self.FAILURES_TO_OPEN, "open_seconds": self._open_seconds}})
+        elif was_open and not now_open:
             log.info("circuit closed", extra={"fields": {"dependency": self.name}})
 
 
 class Dependency:
-    def __init__(self, name: str, errors: tuple[type[BaseException], ...],
-                 injected_latency: Callable[[], float] = lambda: 0.0,
-                 bulkhead: Bulkhead | None = None):
+    def __init__(self, name: str, errors: tuple[type[BaseException], ...], bulkhead: Bulkhead | None = None):
         self.name = name
         self._errors = errors
-        self._injected_latency = injected_latency
         self._guard: Callable[[], ContextManager] = bulkhead.call if bulkhead else contextlib.nullcontext
 
     def call(self, operation: str, action: Callable[[], T]) -> T:
-        delay = self._injected_latency()
-        if delay:
-            time.sleep(delay)
         with self._guard():
             started = time.perf_counter()
             try:

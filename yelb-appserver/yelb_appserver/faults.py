@@ -1,4 +1,4 @@
-"""Fault injection, for people testing a platform with Yelb.
+"""Fault injection, for people testing a platform with Yelb: the one module that knows about it.
 
 Off unless YELB_FAULT_INJECTION=true, and then only for requests that carry
 YELB_FAULT_TOKEN as `Authorization: Bearer <token>` (the nginx front never
@@ -7,6 +7,10 @@ nor a cross-site page can reach it). The faults are scoped to one replica:
 PUT /api/faults changes the replica that receives the request, and all the
 workers of that replica see the change (it is kept in a small JSON file next
 to the metrics files; a run without a metrics folder keeps it in memory).
+
+install(app) puts it in place from outside: a request hook (latency, error
+rate), a wrapper around each store (dependency latency), readiness and CORS
+adjustments to the answers, and a gauge per fault in /metrics.
 """
 
 from __future__ import annotations
@@ -19,48 +23,18 @@ import socket
 import threading
 import time
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
+from prometheus_client.core import GaugeMetricFamily
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-FAULTS = {
-    "readiness_fail": bool,
-    "latency_ms": int,
-    "error_rate": float,
-    "db_latency_ms": int,
-    "redis_latency_ms": int,
-}
+from .config import NO_FAULTS, parse_faults
+
 # Which latency fault applies to which store.
 DEPENDENCY_LATENCY_FAULT = {"postgresql": "db_latency_ms", "sqlite": "db_latency_ms",
                             "redis": "redis_latency_ms"}
-NO_FAULTS = {"readiness_fail": False, "latency_ms": 0, "error_rate": 0.0,
-             "db_latency_ms": 0, "redis_latency_ms": 0}
-MAX_LATENCY_MS = 60_000
-
-
-class FaultError(ValueError):
-    pass
-
-
-def validate(body: object) -> dict:
-    """Check a fault description; unknown keys and out-of-range values are errors."""
-    if not isinstance(body, dict):
-        raise FaultError("body must be a JSON object")
-    faults = {}
-    for key, value in body.items():
-        kind = FAULTS.get(key)
-        if kind is None:
-            raise FaultError(f"unknown fault {key!r}; known faults: {', '.join(FAULTS)}")
-        if kind is bool and not isinstance(value, bool):
-            raise FaultError(f"{key} must be true or false")
-        if kind is int and (isinstance(value, bool) or not isinstance(value, int)
-                            or not 0 <= value <= MAX_LATENCY_MS):
-            raise FaultError(f"{key} must be a whole number of milliseconds, 0 to {MAX_LATENCY_MS}")
-        if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))
-                              or not 0 <= value <= 1):
-            raise FaultError(f"{key} must be a number from 0 to 1")
-        faults[key] = kind(value)
-    return faults
+FAULTS_PATH = "/api/faults"
+READINESS_ENDPOINT = "health.readyz"
 
 
 class FaultState:
@@ -110,59 +84,128 @@ class FaultState:
     def clear(self) -> dict:
         return self.set(dict(NO_FAULTS))
 
-    def latency(self, dependency: str) -> float:
-        if not self.enabled:
-            return 0.0
-        return self.current()[DEPENDENCY_LATENCY_FAULT[dependency]] / 1000
 
-    def before_api_request(self) -> None:
-        """Apply request latency and the error rate to an /api request."""
-        faults = self.current()
-        if faults["latency_ms"]:
-            time.sleep(faults["latency_ms"] / 1000)
-        if faults["error_rate"] and random.random() < faults["error_rate"]:
-            abort(500, description="injected fault: error_rate")
+class DelayedStore:
+    """A store whose every call first waits the latency injected for its dependency."""
+
+    def __init__(self, store, state: FaultState):
+        self._store = store
+        self._state = state
+        self._fault = DEPENDENCY_LATENCY_FAULT[store.dependency]
+        self.dependency = store.dependency
+
+    def __getattr__(self, name: str):
+        method = getattr(self._store, name)
+
+        def delayed(*args, **kwargs):
+            delay_ms = self._state.current()[self._fault]
+            if delay_ms:
+                time.sleep(delay_ms / 1000)
+            return method(*args, **kwargs)
+
+        return delayed
+
+
+class FaultCollector:
+    """yelb_fault_injection_active, computed when /metrics is scraped."""
+
+    def __init__(self, state: FaultState):
+        self._state = state
+
+    def collect(self):
+        active = GaugeMetricFamily("yelb_fault_injection_active",
+                                   "1 for each injected fault active on this replica.", labels=["fault"])
+        for fault, value in self._state.current().items():
+            active.add_metric([fault], 1 if value else 0)
+        yield active
+
+
+def install(app: Flask) -> None:
+    """Put fault injection in place; the faults stay inactive unless YELB_FAULT_INJECTION=true."""
+    yelb = app.extensions["yelb"]
+    state = FaultState(yelb.config.fault_injection, yelb.config.metrics_dir, yelb.config.initial_faults)
+    app.extensions["yelb_faults"] = state
+    yelb.metrics_registry.register(FaultCollector(state))
+    app.register_blueprint(blueprint)
+    if not state.enabled:
+        return
+    yelb.votes = DelayedStore(yelb.votes, state)
+    yelb.pageviews = DelayedStore(yelb.pageviews, state)
+
+    @app.before_request
+    def slow_down_or_fail():
+        if request.path.startswith("/api/") and request.path != FAULTS_PATH:
+            faults = state.current()
+            if faults["latency_ms"]:
+                time.sleep(faults["latency_ms"] / 1000)
+            if faults["error_rate"] and random.random() < faults["error_rate"]:
+                abort(500, description="injected fault: error_rate")
+
+    @app.after_request
+    def report_in_readiness(response: Response) -> Response:
+        if request.endpoint != READINESS_ENDPOINT or not response.is_json:
+            return response
+        faults = state.current()
+        body = response.get_json()
+        if faults["readiness_fail"]:
+            body["status"] = "unavailable"
+            body["reasons"] = [*body.get("reasons", []), "readiness fault injected"]
+            response.status_code = 503
+        body["faults"] = faults
+        response.set_data(json.dumps(body))
+        return response
 
 
 blueprint = Blueprint("faults", __name__)
 
 
+@blueprint.after_app_request
+def refuse_cross_site_pages(response: Response) -> Response:
+    # A cross-site page must not be allowed to read or send /api/faults. This hook is
+    # registered before the api blueprint's CORS hook, so it runs after it (Flask calls
+    # after-request hooks newest first) and takes the grant back.
+    if request.path == FAULTS_PATH:
+        for header in [name for name in response.headers.keys() if name.startswith("Access-Control-")]:
+            del response.headers[header]
+    return response
+
+
 def _state() -> FaultState:
-    yelb = current_app.extensions["yelb"]
-    if not yelb.faults.enabled:
+    state = current_app.extensions["yelb_faults"]
+    if not state.enabled:
         abort(404, description="fault injection is disabled; start the appserver with "
                                "YELB_FAULT_INJECTION=true to enable it")
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     # Constant time: the answer's timing must not tell how much of a guess was right.
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(),
-                                                             yelb.config.fault_token.encode()):
+    expected = current_app.extensions["yelb"].config.fault_token
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
         raise Unauthorized("fault injection needs the header Authorization: Bearer <YELB_FAULT_TOKEN>",
                            www_authenticate=WWWAuthenticate("bearer", {"realm": "yelb-faults"}))
-    return yelb.faults
+    return state
 
 
 def _answer(faults: dict):
     return jsonify(faults=faults, hostname=socket.gethostname())
 
 
-@blueprint.get("/api/faults")
+@blueprint.get(FAULTS_PATH)
 def show():
     return _answer(_state().current())
 
 
-@blueprint.put("/api/faults")
+@blueprint.put(FAULTS_PATH)
 def change():
     state = _state()
     body = request.get_json(silent=True)
     if body is None:
         abort(400, description="body must be JSON, e.g. {\"latency_ms\": 200}")
     try:
-        changes = validate(body)
-    except FaultError as exc:
+        changes = parse_faults(body)
+    except ValueError as exc:
         abort(400, description=str(exc))
     return _answer(state.set(changes))
 
 
-@blueprint.delete("/api/faults")
+@blueprint.delete(FAULTS_PATH)
 def clear():
     return _answer(_state().clear())

@@ -3,8 +3,7 @@
 /healthz says the process answers and touches nothing else, so a database
 outage never gets the appserver restarted. /readyz checks each dependency and
 says how long it took: 503 when votes can't be stored (or the replica is
-shutting down, or a readiness fault is injected), 200 "degraded" when only
-page views are unavailable.
+shutting down), 200 "degraded" when only page views are unavailable.
 """
 
 from __future__ import annotations
@@ -42,12 +41,9 @@ def _check(store) -> dict:
 def readyz():
     yelb = current_app.extensions["yelb"]
     checks = {"votes": _check(yelb.votes), "pageviews": _check(yelb.pageviews)}
-    faults = yelb.faults.current()
     reasons = []
     if checks["votes"]["status"] == "down":
         reasons.append(f"{yelb.votes.dependency} is down")
-    if faults["readiness_fail"]:
-        reasons.append("readiness fault injected")
     if draining.is_set():
         reasons.append("shutting down")
     if reasons:
@@ -60,6 +56,4 @@ def readyz():
             "checks": checks}
     if reasons:
         body["reasons"] = reasons
-    if yelb.faults.enabled:
-        body["faults"] = faults
     return jsonify(body), code

@@ -3,8 +3,8 @@
 Under gunicorn each worker is its own process, so the counters are kept with
 prometheus-client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR, which the
 yelb-appserver command sets up) and summed over all workers at scrape time.
-Values that describe the replica rather than a worker (build info, active
-faults) are computed when scraped.
+Values that describe the replica rather than a worker (build info) are
+computed when scraped.
 """
 
 from __future__ import annotations
@@ -74,9 +74,8 @@ def create_known_series(app) -> None:
 class ReplicaCollector:
     """Gauges computed at scrape time from the replica's state."""
 
-    def __init__(self, version: dict, faults):
+    def __init__(self, version: dict):
         self._version = version
-        self._faults = faults
 
     def collect(self):
         info = GaugeMetricFamily("yelb_build_info", "Version of the running appserver.",
@@ -84,12 +83,6 @@ class ReplicaCollector:
         info.add_metric([self._version["version"], self._version["revision"],
                          self._version["python"]], 1)
         yield info
-        active = GaugeMetricFamily("yelb_fault_injection_active",
-                                   "1 for each injected fault active on this replica.",
-                                   labels=["fault"])
-        for fault, value in self._faults.current().items():
-            active.add_metric([fault], 1 if value else 0)
-        yield active
 
 
 def build_registry(replica_collector: ReplicaCollector) -> CollectorRegistry:

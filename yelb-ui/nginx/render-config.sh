@@ -78,12 +78,23 @@ done
 
 # Checks one endpoint and prints it as host:port (port 80 when the URL has none).
 host_port() {
-    parsed=$(echo "$1" | sed -nE 's#^http://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:([0-9]{1,5}))?/?$#\1 \3#p')
-    [ -n "$parsed" ] || return 1
-    endpoint_port=${parsed#* }
-    endpoint_port=${endpoint_port:-80}
+    case $1 in http://*) ;; *) return 1 ;; esac
+    address=${1#http://}
+    address=${address%/}
+    case $address in
+        \[*\]) endpoint_host=$address endpoint_port=80 ;;
+        \[*\]:*) endpoint_host=${address%%\]:*}] endpoint_port=${address#*\]:} ;;
+        *:*) endpoint_host=${address%%:*} endpoint_port=${address#*:} ;;
+        *) endpoint_host=$address endpoint_port=80 ;;
+    esac
+    # A name of letters, digits, '.' and '-', or an IPv6 address in brackets.
+    case $endpoint_host in
+        \[*\]) inside=${endpoint_host#\[}; inside=${inside%\]}
+            case $inside in '' | *[!0-9A-Fa-f:.]*) return 1 ;; esac ;;
+        '' | *[!A-Za-z0-9.-]*) return 1 ;;
+    esac
     in_range "$endpoint_port" 1 65535 || return 1
-    echo "${parsed% *}:$endpoint_port"
+    echo "$endpoint_host:$endpoint_port"
 }
 
 is_ip_address() {

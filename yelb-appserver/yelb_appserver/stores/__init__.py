@@ -14,10 +14,14 @@ import sqlite3
 import threading
 import time
 from contextlib import closing, contextmanager
+from pathlib import Path
 from typing import Callable, Protocol
 
 from ..config import Config, ConfigError
 from ..options import Option
+
+# The tables of votes, the same SQL for PostgreSQL, SQLite and the yelb-db image.
+SCHEMA = Path(__file__).with_name("schema.sql").read_text()
 
 
 class VoteStore(Protocol):
@@ -41,12 +45,12 @@ class PageViewStore(Protocol):
     def ping(self) -> None: ...
 
 
-def open_embedded_store(config: Config, latency: Callable[[], float]):
+def open_embedded_store(config: Config):
     """The SQLite store; a file it cannot use is a ConfigError naming YELB_SQLITE_PATH."""
     from .sqlite import SqliteStore
 
     with _naming_the_path(config):
-        return SqliteStore(config.sqlite_path, config.options, config.dependency_timeout, latency)
+        return SqliteStore(config.sqlite_path, config.options, config.dependency_timeout)
 
 
 def check_embedded_store(config: Config) -> None:
@@ -70,21 +74,20 @@ def _naming_the_path(config: Config):
                           f"store: {exc}") from None
 
 
-def open_stores(config: Config, latency: Callable[[str], float]) -> tuple[VoteStore, PageViewStore]:
-    """Build the stores; `latency(dependency)` gives the injected delay in seconds."""
+def open_stores(config: Config) -> tuple[VoteStore, PageViewStore]:
     sqlite = None
     if not (config.uses_postgres and config.uses_redis):
-        sqlite = open_embedded_store(config, lambda: latency("sqlite"))
+        sqlite = open_embedded_store(config)
     if config.uses_postgres:
         from .postgres import PostgresVoteStore
 
-        votes: VoteStore = PostgresVoteStore(config, lambda: latency("postgresql"))
+        votes: VoteStore = PostgresVoteStore(config)
     else:
         votes = sqlite
     if config.uses_redis:
         from .redis import RedisPageViewStore
 
-        pageviews: PageViewStore = RedisPageViewStore(config, lambda: latency("redis"))
+        pageviews: PageViewStore = RedisPageViewStore(config)
     else:
         pageviews = sqlite
     votes.start_pruning()

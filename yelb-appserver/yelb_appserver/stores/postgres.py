@@ -1,9 +1,10 @@
 """Votes in PostgreSQL, in the original Yelb's table.
 
-Schema: restaurants(name char(30) primary key, count integer), in database
-yelbdatabase, and vote_keys for Idempotency-Keys. Missing tables are created
-and every configured option gets a row at 0 without touching existing counts,
-so a stock PostgreSQL works and adding an option never resets a vote.
+Schema: schema.sql (restaurants(name char(30) primary key, count integer) and
+vote_keys for Idempotency-Keys), in database yelbdatabase. A missing database
+or missing tables are created, and every configured option gets a row at 0
+without touching existing counts, so a stock PostgreSQL works and adding an
+option never resets a vote.
 
 Connections: each worker's pool holds at most its share of
 YELB_DB_MAX_CONNECTIONS, so a replica never opens more than that budget.
@@ -13,9 +14,8 @@ deleted by a KeyPruner in small batches.
 
 from __future__ import annotations
 
-import select
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Iterator
 
 import psycopg
 from psycopg import errors, sql
@@ -24,28 +24,16 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..config import Config
 from ..dependencies import Dependency
-from . import VOTE_KEY_RETENTION_SECONDS, IdempotencyKeyReused, KeyPruner, seed_rows
+from . import SCHEMA, VOTE_KEY_RETENTION_SECONDS, IdempotencyKeyReused, KeyPruner, seed_rows
 
-# Any fixed numbers: they only have to be the same for every appserver process,
-# so that two replicas starting together don't race on CREATE TABLE, and only
-# one process in the whole deployment prunes at a time.
-SCHEMA_LOCK_KEY = 4567
-PRUNE_LOCK_KEY = 4568
-
-CREATE_TABLE = "CREATE TABLE IF NOT EXISTS restaurants (name char(30) PRIMARY KEY, count integer)"
-# Votes sent with an Idempotency-Key, so a retried vote is counted once.
-CREATE_KEYS_TABLE = (
-    "CREATE TABLE IF NOT EXISTS vote_keys (key text PRIMARY KEY, name text NOT NULL, "
-    "voted_at timestamptz NOT NULL DEFAULT now())"
-)
-# What makes pruning cheap: expired keys are found without reading the table.
-CREATE_KEYS_INDEX = "CREATE INDEX IF NOT EXISTS vote_keys_voted_at ON vote_keys (voted_at)"
 MISSING_TABLES = "SELECT to_regclass('restaurants') IS NULL OR to_regclass('vote_keys') IS NULL"
-# One batch of expired keys, by physical row id (keys are never updated, so it
-# is stable). Run under PRUNE_LOCK_KEY: pruners never race for the same rows.
+# Any fixed number, the same in every appserver process: with it only one process
+# in the whole deployment prunes at a time, and the others skip their turn.
+PRUNE_LOCK_KEY = 4568
+# One batch of expired keys, found through the index on voted_at.
 DELETE_EXPIRED_KEYS = (
-    "DELETE FROM vote_keys WHERE ctid = ANY(ARRAY("
-    "SELECT ctid FROM vote_keys WHERE voted_at < now() - make_interval(secs => %s) LIMIT %s))"
+    "DELETE FROM vote_keys WHERE key IN ("
+    "SELECT key FROM vote_keys WHERE voted_at < now() - make_interval(secs => %s) LIMIT %s)"
 )
 SEED_OPTION = "INSERT INTO restaurants (name, count) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING"
 # One statement, so concurrent votes serialise on the row lock and none is lost.
@@ -70,26 +58,12 @@ READ_KEYED_VOTE = (
 READ_COUNTS = "SELECT rtrim(name), COALESCE(count, 0) FROM restaurants WHERE rtrim(name) = ANY(%s)"
 
 
-class CreatingConnection(psycopg.Connection):
-    """A connection that creates its database when the server has none by that name.
+def create_missing_database(conninfo: str) -> bool:
+    """Create the database named in conninfo if the server lacks it; True if created.
 
-    The original yelb-db image creates yelbdatabase itself; a stock PostgreSQL
-    server doesn't, and the appserver should work against either.
+    The yelb-db image creates yelbdatabase itself; a stock PostgreSQL server
+    doesn't, and the appserver should work against either.
     """
-
-    @classmethod
-    def connect(cls, conninfo: str = "", **kwargs):
-        try:
-            return super().connect(conninfo, **kwargs)
-        except psycopg.OperationalError as failure:
-            # libpq gives no SQLSTATE for a failed connection, so ask the server.
-            if not _create_missing_database(conninfo):
-                raise failure from None
-            return super().connect(conninfo, **kwargs)
-
-
-def _create_missing_database(conninfo: str) -> bool:
-    """Create the database named in conninfo if the server lacks it; True if created."""
     dbname = conninfo_to_dict(conninfo)["dbname"]
     try:
         with psycopg.connect(make_conninfo(conninfo, dbname="postgres"), autocommit=True) as conn:
@@ -103,6 +77,16 @@ def _create_missing_database(conninfo: str) -> bool:
         return False
 
 
+def create_tables(conn: psycopg.Connection) -> None:
+    try:
+        with conn.transaction():
+            conn.execute(SCHEMA)
+    except (errors.UniqueViolation, errors.DuplicateTable, errors.DuplicateObject):
+        # CREATE ... IF NOT EXISTS is not safe against a twin running at the same moment:
+        # the slower one fails once the faster one has committed, and the tables are there.
+        pass
+
+
 def describe_connect_failure(failure: psycopg.OperationalError) -> str:
     """What a 503 says when no connection could be made: the server's reason, without its address."""
     text = str(failure)
@@ -112,25 +96,12 @@ def describe_connect_failure(failure: psycopg.OperationalError) -> str:
     return f"cannot connect: {reason.rpartition(' failed: ')[2]}"
 
 
-def check_idle_connection(conn: psycopg.Connection) -> None:
-    """Pool check on checkout, without a round trip for a healthy connection.
-
-    An idle connection has nothing to read unless the server is going away: a
-    shutting-down or restarted server sends its termination notice or closes
-    the socket, which makes it readable. Only then is a real query run, which
-    raises, so the pool drops the connection and hands out another.
-    """
-    readable, _, _ = select.select([conn.fileno()], [], [], 0)
-    if readable or conn.broken:
-        ConnectionPool.check_connection(conn)
-
-
 class PostgresVoteStore:
     dependency = "postgresql"
 
-    def __init__(self, config: Config, latency: Callable[[], float]):
+    def __init__(self, config: Config):
         self._options = config.options
-        self._call = Dependency(self.dependency, (psycopg.Error, PoolTimeout), latency).call
+        self._call = Dependency(self.dependency, (psycopg.Error, PoolTimeout)).call
         # Why the last connection attempt failed; None once one succeeds.
         self._connect_failure: str | None = None
         timeout_ms = int(config.dependency_timeout * 1000)
@@ -146,8 +117,10 @@ class PostgresVoteStore:
             # next request starts a fresh attempt, so a restarted server (or a free slot
             # after "too many clients") is picked up in seconds, without a restart.
             reconnect_timeout=max(2.0, config.dependency_timeout),
-            configure=self._create_schema,
-            check=check_idle_connection,
+            configure=self._prepare,
+            # A round trip on every checkout: a connection the server closed while it sat
+            # in the pool (a restart, a failover) is replaced instead of failing a vote.
+            check=ConnectionPool.check_connection,
             name="yelb-votes",
             open=False,
         )
@@ -155,20 +128,25 @@ class PostgresVoteStore:
         self._pruner = KeyPruner(self.dependency, self._delete_expired_keys)
 
     def _connection_class(self) -> type[psycopg.Connection]:
+        """What the pool connects with: it creates a missing database, and it remembers why
+        the last attempt failed, for the message of the 503 that a PoolTimeout becomes."""
         store = self
 
-        class RecordingConnection(CreatingConnection):
+        class StoreConnection(psycopg.Connection):
             @classmethod
             def connect(cls, conninfo: str = "", **kwargs):
                 try:
                     conn = super().connect(conninfo, **kwargs)
                 except psycopg.OperationalError as failure:
-                    store._connect_failure = describe_connect_failure(failure)
-                    raise
+                    # libpq gives no SQLSTATE for a failed connection, so ask the server.
+                    if not create_missing_database(conninfo):
+                        store._connect_failure = describe_connect_failure(failure)
+                        raise
+                    conn = super().connect(conninfo, **kwargs)
                 store._connect_failure = None
                 return conn
 
-        return RecordingConnection
+        return StoreConnection
 
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection]:
@@ -180,17 +158,14 @@ class PostgresVoteStore:
                 raise
             raise PoolTimeout(self._connect_failure) from None
 
-    def _create_schema(self, conn: psycopg.Connection) -> None:
+    def _prepare(self, conn: psycopg.Connection) -> None:
         # Runs on every new pooled connection, so it must cost the same whatever the
         # data: it recreates missing tables (a database wiped while the appserver ran)
         # and seeds the options. Existing tables are left alone, which is also all a
         # role without CREATE rights (the yelb-db image's `yelb`) may do.
         with conn.transaction():
             if conn.execute(MISSING_TABLES).fetchone()[0]:
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_KEY,))
-                conn.execute(CREATE_TABLE)
-                conn.execute(CREATE_KEYS_TABLE)
-                conn.execute(CREATE_KEYS_INDEX)
+                create_tables(conn)
             conn.cursor().executemany(SEED_OPTION, seed_rows(self._options))
 
     def start_pruning(self) -> None:

@@ -8,8 +8,6 @@ YELB_REDIS_CIRCUIT_OPEN seconds, page views answering "unavailable" at once.
 
 from __future__ import annotations
 
-from typing import Callable
-
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -23,7 +21,7 @@ PAGEVIEWS_KEY = "pageviews"
 class RedisPageViewStore:
     dependency = "redis"
 
-    def __init__(self, config: Config, latency: Callable[[], float]):
+    def __init__(self, config: Config):
         self._client = redis.Redis(
             host=config.redis_host,
             port=config.redis_port,
@@ -36,7 +34,7 @@ class RedisPageViewStore:
         )
         bulkhead = Bulkhead(self.dependency, max_in_flight=max(1, config.threads - 1),
                             open_seconds=config.redis_circuit_open)
-        self._call = Dependency(self.dependency, (redis.RedisError, OSError), latency, bulkhead).call
+        self._call = Dependency(self.dependency, (redis.RedisError, OSError), bulkhead).call
 
     def increment(self) -> int:
         return self._call("incr", lambda: int(self._client.incr(PAGEVIEWS_KEY)))

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from typing import Callable
-
 from ..dependencies import Dependency
 from ..options import Option
 from . import VOTE_KEY_RETENTION_SECONDS, IdempotencyKeyReused, KeyPruner
@@ -34,13 +32,12 @@ COUNT_PAGEVIEW = (
 class SqliteStore:
     dependency = "sqlite"
 
-    def __init__(self, path: str, options: tuple[Option, ...], timeout: float,
-                 latency: Callable[[], float]):
+    def __init__(self, path: str, options: tuple[Option, ...], timeout: float):
         self._path = path
         self._options = options
         self._timeout = timeout
         self._local = threading.local()
-        self._call = Dependency(self.dependency, (sqlite3.Error,), latency).call
+        self._call = Dependency(self.dependency, (sqlite3.Error,)).call
         self._pruner = KeyPruner(self.dependency, self._delete_expired_keys)
         prepare(self._connection(), options, timeout)
 

@@ -7,15 +7,11 @@ from __future__ import annotations
 import sqlite3
 
 from ..options import Option
-from . import seed_rows
+from . import SCHEMA, seed_rows
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS restaurants (name TEXT PRIMARY KEY, count INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS vote_keys (key TEXT PRIMARY KEY, name TEXT NOT NULL,
-                                      voted_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);
-CREATE INDEX IF NOT EXISTS vote_keys_voted_at ON vote_keys (voted_at);
-"""
+# Page views live in Redis when it is configured; this table is the embedded store's
+# stand-in for its `pageviews` key, so it is not part of the shared schema.
+CREATE_COUNTERS = "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0)"
 SEED_OPTION = "INSERT INTO restaurants (name, count) VALUES (?, 0) ON CONFLICT (name) DO NOTHING"
 # Workers starting together wait for each other's schema step this long, not
 # just YELB_DEPENDENCY_TIMEOUT: a worker that gave up would die at boot.
@@ -33,5 +29,6 @@ def prepare(conn: sqlite3.Connection, options: tuple[Option, ...], timeout: floa
     """Create what is missing and give every option a row, keeping existing counts."""
     conn.execute(f"PRAGMA busy_timeout = {SCHEMA_BUSY_SECONDS * 1000}")
     conn.executescript(SCHEMA)
+    conn.execute(CREATE_COUNTERS)
     conn.executemany(SEED_OPTION, seed_rows(options))
     conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")

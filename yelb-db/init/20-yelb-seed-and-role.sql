@@ -1,22 +1,8 @@
--- Yelb schema, applied once by the PostgreSQL image's init mechanism (psql) to
--- POSTGRES_DB (yelbdatabase) when the data directory is empty.
--- The tables are identical to what the appserver creates on its own against a
--- stock PostgreSQL, so either side may be first and neither resets a count.
-CREATE TABLE IF NOT EXISTS restaurants (
-    name  char(30) PRIMARY KEY,
-    count integer
-);
+-- Runs after 10-yelb-schema.sql (the appserver's yelb_appserver/stores/schema.sql,
+-- copied in by the Dockerfile), by the PostgreSQL image's init mechanism (psql),
+-- once, on POSTGRES_DB (yelbdatabase) when the data directory is empty.
 
--- Votes sent with an Idempotency-Key, so that a retried vote counts once.
--- The appserver deletes keys older than an hour in small batches; the index
--- lets it find them without reading the table.
-CREATE TABLE IF NOT EXISTS vote_keys (
-    key      text PRIMARY KEY,
-    name     text NOT NULL,
-    voted_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS vote_keys_voted_at ON vote_keys (voted_at);
-
+-- The original yelb-db's four options at 0, as the original Ruby appserver expects.
 INSERT INTO restaurants (name, count) VALUES
     ('outback', 0),
     ('bucadibeppo', 0),
