@@ -8,6 +8,7 @@ blueprint per concern:
     metrics.py   /metrics
     version.py   /version
     openapi.py   /api/openapi.json
+    replica.py   the release headers on every answer, /api/whereami
     faults.py    /api/faults (only with YELB_FAULT_INJECTION=true)
     ui.py        the static page at / (only with YELB_UI_DIR)
 """
@@ -59,7 +60,7 @@ def create_app(config: Config | None = None) -> "Flask":
     # fixes its storage mode when first imported.
     from flask import Flask, request
 
-    from . import api, errors, faults, health, metrics, openapi, request_log, ui, version
+    from . import api, errors, faults, health, metrics, openapi, replica, request_log, ui, version
     from .stores import open_stores
 
     config = config or Config.from_env()
@@ -81,6 +82,7 @@ def create_app(config: Config | None = None) -> "Flask":
 
     request_log.install(app)
     errors.install(app)
+    replica.Release.from_config(config).install(app, config)
 
     @app.before_request
     def guard_request():

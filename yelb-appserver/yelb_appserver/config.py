@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from .options import Option, parse_options, DEFAULT_OPTIONS
+from .replica import parse_color, parse_version
+from .whereami import parse_metadata, parse_orchestrator
 
 
 class ConfigError(ValueError):
@@ -188,6 +190,36 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("YELB_DB_MAX_CONNECTIONS", "8", _positive_int,
             "Most PostgreSQL connections one replica opens, split evenly over its workers "
             "(at least one each).", "db_max_connections"),
+    # The platform, shown to the room: each replica's release and colour (answer headers
+    # X-Yelb-Version, X-Yelb-Color) and where it runs (/api/whereami). The deployment files
+    # fill these from their orchestrator; Kubernetes and Nomad set the last five themselves.
+    Setting("YELB_VERSION", "", parse_version,
+            "Release this replica reports (at most 64 characters); empty: the package version. "
+            "Helm and Kustomize set it from the image tag.", "version"),
+    Setting("YELB_COLOR", "", parse_color,
+            "CSS colour the page draws this replica's answers in; empty: derived from "
+            "YELB_VERSION, the same on every replica of a release.", "color"),
+    Setting("YELB_ORCHESTRATOR", "", parse_orchestrator,
+            "What runs this replica, for /api/whereami (compose, swarm, ...); empty: "
+            "detected for Kubernetes and Nomad, else unknown.", "orchestrator"),
+    Setting("YELB_INSTANCE_NAME", "", parse_metadata,
+            "Pod or task name; empty: NOMAD_ALLOC_NAME, else the host name.", "instance_name"),
+    Setting("YELB_NODE_NAME", "", parse_metadata, "Node the replica runs on; empty: unknown.",
+            "node_name"),
+    Setting("YELB_GROUP_NAME", "", parse_metadata,
+            "Kubernetes namespace or Swarm service; empty: NOMAD_JOB_NAME, else unknown.",
+            "group_name"),
+    Setting("YELB_ZONE", "", parse_metadata, "Zone; empty: NOMAD_DC, else unknown.", "zone"),
+    Setting("YELB_REGION", "", parse_metadata, "Region; empty: NOMAD_REGION, else unknown.",
+            "region"),
+    Setting("KUBERNETES_SERVICE_HOST", "", _text,
+            "Set by Kubernetes in every pod: tells /api/whereami it runs there.",
+            "kubernetes_service_host"),
+    Setting("NOMAD_ALLOC_NAME", "", parse_metadata, "Set by Nomad: the allocation, e.g. yelb.appserver[0].",
+            "nomad_alloc_name"),
+    Setting("NOMAD_JOB_NAME", "", parse_metadata, "Set by Nomad: the job.", "nomad_job_name"),
+    Setting("NOMAD_DC", "", parse_metadata, "Set by Nomad: the datacenter.", "nomad_dc"),
+    Setting("NOMAD_REGION", "", parse_metadata, "Set by Nomad: the region.", "nomad_region"),
 )
 
 # gunicorn's worker count when YELB_APPSERVER_WORKERS is empty: 2 x CPUs + 1, at most 8.
