@@ -3,6 +3,7 @@ answer, and /api/whereami (what the orchestrator told the replica, nothing else)
 
 from __future__ import annotations
 
+import colorsys
 import json
 import socket
 
@@ -40,6 +41,19 @@ def test_derived_colour_is_the_same_for_a_release_and_differs_between_releases(m
                for version in ("1.0.0", "2.0.0")}
     assert all(len(found) == 1 for found in colours.values()), colours
     assert colours["1.0.0"] != colours["2.0.0"]
+
+
+def hue(colour: str) -> float:
+    red, green, blue = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return colorsys.rgb_to_hls(red, green, blue)[0] * 360
+
+
+@pytest.mark.parametrize("old, new", [("1.0.0", "1.0.1"), ("1.0.0", "1.1.0"), ("1.4.0", "1.5.0"),
+                                      ("2.3.1", "2.3.2"),
+                                      ("v1", "v2"), ("1.0.9", "1.0.10")])
+def test_the_next_release_is_far_away_on_the_colour_wheel(old, new):
+    apart = abs(hue(derived_color(old)) - hue(derived_color(new))) % 360
+    assert min(apart, 360 - apart) >= 90, (derived_color(old), derived_color(new))
 
 
 @pytest.mark.parametrize("given, expected", [

@@ -24,11 +24,14 @@ COLOR_HEADER = "X-Yelb-Color"
 MAX_VERSION_LENGTH = 64
 VERSION_CHARACTERS = re.compile(r"^[\x21-\x7e]+$")  # visible ASCII, no spaces
 
-# Derived colours: 12 hues 30 degrees apart, each in a dark and a light shade, so two
-# versions rarely share one (1 in 24); YELB_COLOR settles a clash.
-HUES = 12
-SHADES = (0.36, 0.58)
-SATURATION = 0.70
+# Derived colours: the hue of a numbered release (1.4.2, v2) steps by the golden angle per
+# unit of each number, so a release one up in any place (1.0.0 -> 1.0.1, 1.1.0, 2.0.0) lands
+# about 137 degrees away; any other tag takes a hue from its hash. After a reset (1.4.2 ->
+# 2.0.0) two releases can look alike by chance: YELB_COLOR settles it.
+NUMBERED_RELEASE = re.compile(r"^v?\d+(\.\d+)*$")
+GOLDEN_ANGLE = 137.508
+LIGHTNESS = 0.42
+SATURATION = 0.75
 
 
 def parse_version(value: str) -> str:
@@ -62,10 +65,11 @@ def parse_color(value: str) -> str:
 
 def derived_color(version: str) -> str:
     """The same colour for the same version on every replica, with no coordination."""
-    digest = int.from_bytes(hashlib.sha256(version.encode()).digest()[:8], "big")
-    hue = (digest % HUES) / HUES
-    lightness = SHADES[(digest // HUES) % len(SHADES)]
-    red, green, blue = colorsys.hls_to_rgb(hue, lightness, SATURATION)
+    if NUMBERED_RELEASE.match(version):
+        degrees = sum(int(number) for number in re.findall(r"\d+", version)) * GOLDEN_ANGLE
+    else:
+        degrees = int.from_bytes(hashlib.sha256(version.encode()).digest()[:8], "big") % 360
+    red, green, blue = colorsys.hls_to_rgb((degrees % 360) / 360, LIGHTNESS, SATURATION)
     return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
 
 
