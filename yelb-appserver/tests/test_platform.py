@@ -132,3 +132,9 @@ def test_whereami_reveals_nothing_else_of_the_environment(make_app):
     assert secret not in body and "10.96.0.1" not in body
     assert set(json.loads(body)) == {"orchestrator", "hostname", "instance", "node", "group", "zone", "region",
                                      "terms", "version", "color"}
+
+
+def test_version_route_and_build_info_report_the_same_release(make_app):
+    client = make_app(YELB_VERSION="2.1.0-canary").test_client()
+    assert client.get("/version").json["version"] == "2.1.0-canary"
+    assert 'version="2.1.0-canary"' in client.get("/metrics").get_data(as_text=True)

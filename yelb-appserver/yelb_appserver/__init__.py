@@ -70,7 +70,8 @@ def create_app(config: Config | None = None) -> "Flask":
         votes, pageviews = open_stores(config, fault_state.latency)
     except OSError as exc:
         raise ConfigError(f"YELB_SQLITE_PATH: cannot open {config.sqlite_path!r}: {exc}") from None
-    described = version.describe(config.git_revision)
+    release = replica.Release.from_config(config)
+    described = version.describe(config.git_revision, release.version)
     yelb = Yelb(config=config, votes=votes, pageviews=pageviews, faults=fault_state,
                 version=described, metrics_registry=metrics.build_registry(
                     metrics.ReplicaCollector(described, fault_state)))
@@ -82,7 +83,7 @@ def create_app(config: Config | None = None) -> "Flask":
 
     request_log.install(app)
     errors.install(app)
-    replica.Release.from_config(config).install(app, config)
+    release.install(app, config)
 
     @app.before_request
     def guard_request():
