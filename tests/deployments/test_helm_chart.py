@@ -189,7 +189,8 @@ def test_existing_secret_and_claim_are_referenced_not_created():
     db = by_kind(docs, "StatefulSet")["yelb-db"]["spec"]
     assert {"name": "data", "persistentVolumeClaim": {"claimName": "yelb-db-data"}} in db["template"]["spec"]["volumes"]
     refs = {env["valueFrom"]["secretKeyRef"]["name"] + "/" + env["valueFrom"]["secretKeyRef"]["key"]
-            for _, spec in pod_specs(docs) for c in spec["containers"] for env in c.get("env", []) if "valueFrom" in env}
+            for _, spec in pod_specs(docs) for c in spec["containers"] for env in c.get("env", [])
+            if "secretKeyRef" in env.get("valueFrom", {})}
     assert refs == {"my-db-secret/pg-password"}
 
 
@@ -311,7 +312,7 @@ def names_pointed_at(docs: list[dict]) -> set[tuple[str, str]]:
     for doc, spec in pod_specs(docs):
         for container in spec["containers"]:
             for env in container.get("env", []):
-                if "valueFrom" in env:
+                if "secretKeyRef" in env.get("valueFrom", {}):
                     found.add(("Secret", env["valueFrom"]["secretKeyRef"]["name"]))
                 elif env["name"] in ("YELB_DB_SERVER_ENDPOINT", "REDIS_SERVER_ENDPOINT"):
                     found.add(("Service", env["value"]))
