@@ -83,6 +83,9 @@ def test_value_sets_satisfy_the_schema(chart, value_set):
     ({"global": "not-an-object"}, "/global"),
     ({"appserver": {"faultInjection": True}}, "/appserver/faultToken"),
     ({"appserver": {"faultInjection": True, "faultToken": "short"}}, "/appserver/faultToken"),
+    ({"appserver": {"version": "2.0 beta"}}, "/appserver/version"),
+    ({"appserver": {"version": "v" * 65}}, "/appserver/version"),
+    ({"appserver": {"color": "red; background: url(x)"}}, "/appserver/color"),
 ])
 def test_schema_rejects_bad_values_naming_the_key(chart, values, message):
     with pytest.raises(helm.HelmValuesError) as error:
@@ -274,6 +277,19 @@ def test_options_reach_the_appserver_only_when_set():
     options = appserver_env("scale-out-ingress-tls")["YELB_OPTIONS"]
     assert [option.name for option in Config.from_env({"YELB_OPTIONS": options}).options] == [
         "kubernetes", "nomad"]
+
+
+def test_release_and_colour_follow_the_tag_unless_set(chart):
+    def release_env(values):
+        (deployment,) = [doc for doc in render_docs(chart, values) if doc["kind"] == "Deployment"
+                         and doc["metadata"]["name"].endswith("yelb-appserver")]
+        env = {item["name"]: item.get("value") for item in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+        return env.get("YELB_VERSION"), env.get("YELB_COLOR")
+
+    assert release_env({"db": {"auth": {"password": "p"}}}) == (str(chart.metadata["appVersion"]), None)
+    assert release_env({"db": {"auth": {"password": "p"}}, "image": {"tag": "1.2.0"}}) == ("1.2.0", None)
+    assert release_env({"db": {"auth": {"password": "p"}}, "image": {"tag": "1.2.0"},
+                        "appserver": {"version": "1.2.0-canary", "color": "teal"}}) == ("1.2.0-canary", "teal")
 
 
 def test_rancher_injected_globals_pass_the_schema_and_render(chart):
