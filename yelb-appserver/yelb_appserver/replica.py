@@ -1,9 +1,10 @@
 """Which release a replica runs, and the colour the page shows its answers in.
 
 Every answer carries both as headers (X-Yelb-Version, X-Yelb-Color), next to the
-hostname the original API already reports; /api/whereami adds where it runs: the page colours each answer by the
+hostname the original API already reports: the page colours each answer by the
 release that served it, and no JSON body of the original API changes. During a
 rolling update the room sees the colours shift; during a canary, one answer in N.
+GET /api/whereami adds where the replica runs (whereami.py).
 """
 
 from __future__ import annotations

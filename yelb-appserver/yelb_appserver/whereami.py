@@ -19,6 +19,7 @@ TERMS = {
     "kubernetes": {"instance": "pod", "group": "namespace", "zone": "zone"},
     "nomad": {"instance": "allocation", "group": "job", "zone": "datacenter"},
     "swarm": {"instance": "task", "group": "service", "zone": "zone"},
+    "compose": {"instance": "container", "group": "project", "zone": "zone"},
 }
 GENERIC_TERMS = {"instance": "instance", "group": "group", "zone": "zone"}
 
