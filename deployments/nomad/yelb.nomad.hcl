@@ -45,6 +45,17 @@ variable "tag" {
   }
 }
 
+variable "color" {
+  description = "CSS colour the page draws the appservers' answers in (YELB_COLOR); empty: derived from the tag."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = can(regex("^[#A-Za-z0-9(),.%/ -]{0,64}$", var.color))
+    error_message = "The color variable must be a CSS colour of at most 64 characters, e.g. #1a56db or teal."
+  }
+}
+
 variable "appserver_count" {
   description = "Appserver allocations to start with (nomad job scale changes it at run time)."
   type        = number
@@ -360,6 +371,12 @@ job "yelb" {
         # this plus the 20 s graceful drain fits inside kill_timeout.
         YELB_SHUTDOWN_DELAY      = "5"
         PROMETHEUS_MULTIPROC_DIR = "/tmp/metrics"
+        # The release the page colours this replica's answers by: the image tag.
+        YELB_VERSION = "${var.tag}"
+        YELB_COLOR   = "${var.color}"
+        # Where am I: Nomad gives NOMAD_ALLOC_NAME, NOMAD_JOB_NAME, NOMAD_DC and NOMAD_REGION
+        # itself; the node's name only through interpolation.
+        YELB_NODE_NAME = "${node.unique.name}"
       }
 
       # Upstream addresses from the catalogue; a change (database moved,

@@ -16,7 +16,8 @@ from tests.deployments.renders import pod_specs
 from .cluster import Cluster, Deployment
 from .images import preloaded, pull_policy
 from .renders import all_renders
-from .votes import vote_checks
+from .pods import NODE_NAME
+from .votes import vote_checks, whereami_checks
 
 
 class Report:
@@ -78,6 +79,10 @@ def run_render(cluster: Cluster, render, report: Report, built: dict[str, str], 
                                 if pod.labels.get("app.kubernetes.io/name") == "yelb-ui")
             report.check(f"{name}: {description}", error,
                          f"{ui_logs}\n    [cluster DNS, last queries]\n{cluster.dns.recent_queries()}" if error else "")
+        appservers = [pod for pod in deployment.pods if pod.labels.get("app.kubernetes.io/name") == "yelb-appserver"]
+        for description, error in whereami_checks(base, {pod.name for pod in appservers},
+                                                  appservers[0].namespace, NODE_NAME):
+            report.check(f"{name}: {description}", error)
         for doc in deployment.hook_docs:
             code, logs = deployment.run_test_hook(doc, timeout=90)
             report.check(f"{name}: helm test pod {doc['metadata']['name']} exits 0",

@@ -14,6 +14,15 @@ from dataclasses import dataclass, field
 HOOK = "helm.sh/hook"
 
 
+# The stand-in's one node, as spec.nodeName gives it to the downward API.
+NODE_NAME = "stand-in-node"
+# Every kubelet gives every container the API server's Service address, service links or not;
+# nothing listens there in the stand-in (no Yelb pod calls the API).
+API_SERVER_ENV = {"KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"}
+# metadata.labels['key'] in a fieldRef: a label the pod lacks reads as empty, as on a kubelet.
+LABEL_FIELD = re.compile(r"^metadata\.labels\['([^']+)'\]$")
+
+
 class ConfigError(Exception):
     """What the kubelet reports as CreateContainerConfigError."""
 
@@ -119,7 +128,7 @@ def service_links(services: list[dict], addresses: dict[str, str]) -> dict[str, 
 def container_env(pod: Pod, container: dict, objects: dict, links: dict[str, str]) -> dict[str, str]:
     """The container's environment: Service links first, then envFrom, then env, each
     value expanded against what came before. objects maps (kind, namespace, name) -> doc."""
-    env = dict(links) if pod.spec.get("enableServiceLinks", True) else {}
+    env = {**(links if pod.spec.get("enableServiceLinks", True) else {}), **API_SERVER_ENV}
 
     def source(kind: str, name: str, optional: bool) -> dict[str, str] | None:
         doc = objects.get((kind, pod.namespace, name))
@@ -134,16 +143,21 @@ def container_env(pod: Pod, container: dict, objects: dict, links: dict[str, str
             if key in item:
                 values = source(kind, item[key]["name"], item[key].get("optional", False)) or {}
                 env.update({item.get("prefix", "") + name: value for name, value in values.items()})
-    fields = {"metadata.name": pod.name, "metadata.namespace": pod.namespace, "status.podIP": pod.ip}
+    fields = {"metadata.name": pod.name, "metadata.namespace": pod.namespace, "status.podIP": pod.ip,
+              "spec.nodeName": NODE_NAME, "spec.serviceAccountName": pod.spec.get("serviceAccountName", "default")}
     for item in container.get("env", []):
         name, value_from = item["name"], item.get("valueFrom")
         if value_from is None:
             env[name] = expand(str(item.get("value", "")), env)
         elif "fieldRef" in value_from:
             path = value_from["fieldRef"]["fieldPath"]
-            if path not in fields:
+            label = LABEL_FIELD.match(path)
+            if label:
+                env[name] = pod.labels.get(label[1], "")
+            elif path in fields:
+                env[name] = fields[path]
+            else:
                 raise ConfigError(f"env {name}: fieldRef {path} is not modeled by this stand-in")
-            env[name] = fields[path]
         else:
             kind, ref = next(((kind, value_from[key]) for kind, key in
                               (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef"))

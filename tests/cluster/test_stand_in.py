@@ -7,7 +7,7 @@ import pytest
 
 from tests.cluster.images import preloaded, pull_policy
 from tests.cluster.kubelet import container_port
-from tests.cluster.pods import ConfigError, Pod, container_env, expand, pods_from, service_links
+from tests.cluster.pods import NODE_NAME, ConfigError, Pod, container_env, expand, pods_from, service_links
 
 
 def test_dollar_paren_expansion_follows_kubernetes():
@@ -47,6 +47,26 @@ def test_env_resolves_secrets_fields_and_overrides_links():
     assert env["POD"] == "web-0" and env["DB_PORT"] == "5432"
     assert "DB_SERVICE_HOST" not in container_env(_pod(enable_links=False), container,
                                                   {("Secret", "shop", "db"): secret}, links)
+
+
+def test_downward_api_gives_node_labels_and_the_api_server_address_as_a_kubelet_does():
+    container = {"env": [
+        {"name": "NODE", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+        {"name": "TIER", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['tier']"}}},
+        {"name": "ZONE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['topology.kubernetes.io/zone']"}}},
+        {"name": "NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+    ]}
+    pod = Pod("web-0", "shop", {"tier": "front"}, {"enableServiceLinks": False}, "StatefulSet/web")
+    env = container_env(pod, container, {}, {"DB_SERVICE_HOST": "10.0.0.5"})
+    assert (env["NODE"], env["TIER"], env["ZONE"], env["NAMESPACE"]) == (NODE_NAME, "front", "", "shop")
+    # Service links are off, the API server's address is not.
+    assert "DB_SERVICE_HOST" not in env and env["KUBERNETES_SERVICE_HOST"]
+
+
+def test_an_unmodeled_field_is_a_config_error_naming_it():
+    container = {"env": [{"name": "X", "valueFrom": {"fieldRef": {"fieldPath": "metadata.uid"}}}]}
+    with pytest.raises(ConfigError, match="fieldRef metadata.uid is not modeled"):
+        container_env(_pod(), container, {}, {})
 
 
 def test_a_missing_secret_is_a_config_error_naming_it():

@@ -1,4 +1,5 @@
-"""What a user does: vote through the yelb-ui Service and read the count back."""
+"""What a user does: vote through the yelb-ui Service and read the count back; and
+what the page's where-am-I panel shows, read through the same Service."""
 
 from __future__ import annotations
 
@@ -49,3 +50,20 @@ def vote_checks(base: str):
                None if after_get[option] == after_post[option] + 1 else "the count did not move by one")
     except AssertionError as failure:
         yield f"vote for {option} through the yelb-ui Service", str(failure)
+
+
+def whereami_checks(base: str, appserver_pods: set[str], namespace: str, node: str):
+    """Yields (description, error or None): /api/whereami through the yelb-ui Service names
+    a real appserver pod, its namespace and node, as the downward API gave them."""
+    try:
+        answers = [call(base, "GET", "/api/whereami") for _ in range(2 * len(appserver_pods) + 2)]
+    except AssertionError as failure:
+        yield "GET /api/whereami through the yelb-ui Service", str(failure)
+        return
+    seen = {answer["instance"] for answer in answers}
+    yield (f"/api/whereami names the answering pod ({', '.join(sorted(seen))})",
+           None if seen <= appserver_pods else f"not an appserver pod: {sorted(seen - appserver_pods)}")
+    wrong = [answer for answer in answers
+             if (answer["orchestrator"], answer["group"], answer["node"]) != ("kubernetes", namespace, node)]
+    yield (f"/api/whereami says kubernetes, namespace {namespace}, node {node}",
+           f"answered {wrong[0]}" if wrong else None)

@@ -10,7 +10,9 @@ loader in formats/.
   valid as the appserver parses them, and none it does not read;
 - ports match the ones the appserver and its stores use;
 - probe and health-check paths are routes of the tier they probe;
-- every name a tier is pointed at is a service of the same deployment.
+- every name a tier is pointed at is a service of the same deployment;
+- the appserver reports its image tag as its release (its colour derived from
+  it unless set), and gets where-am-I metadata from its orchestrator.
 """
 
 from __future__ import annotations
@@ -36,6 +38,27 @@ KNOB_PAIRS = {"compose": set(compose.KNOBS), "swarm": set(compose.KNOBS), "ranch
 # there is one more deployment held to the contract.
 COMPOSE_FOLDERS = {"compose": REPO / "deployments" / "compose", "swarm": REPO / "deployments" / "swarm"}
 TIERS = ("yelb-ui", "yelb-appserver", "redis-server", "yelb-db")
+
+# Where-am-I: what each kind of format gives the appserver, and from where. Kubernetes
+# through the downward API (it cannot read node labels: the zone comes from a pod label
+# where the cluster sets one); Swarm through templates it fills per task; Nomad sets
+# NOMAD_ALLOC_NAME, NOMAD_JOB_NAME, NOMAD_DC and NOMAD_REGION itself, the node only by
+# interpolation; Compose and Cattle give nothing but the container's host name.
+DOWNWARD_API = {name: Value(dynamic=True, source=path) for name, path in (
+    ("YELB_INSTANCE_NAME", "metadata.name"), ("YELB_GROUP_NAME", "metadata.namespace"),
+    ("YELB_NODE_NAME", "spec.nodeName"), ("YELB_ZONE", "metadata.labels['topology.kubernetes.io/zone']"))}
+PLATFORM_ENV = {
+    "kustomize": DOWNWARD_API,
+    "helm": DOWNWARD_API,
+    "swarm": {"YELB_ORCHESTRATOR": Value(literal="swarm"), "YELB_INSTANCE_NAME": Value(literal="{{.Task.Name}}"),
+              "YELB_NODE_NAME": Value(literal="{{.Node.Hostname}}"),
+              "YELB_GROUP_NAME": Value(literal="{{.Service.Name}}")},
+    "nomad": {"YELB_NODE_NAME": Value(dynamic=True, source="${node.unique.name}")},
+    "compose": {"YELB_ORCHESTRATOR": Value(literal="compose")},
+    "rancher-v1.6": {"YELB_ORCHESTRATOR": Value(literal="rancher-cattle")},
+}
+PLATFORM_SETTINGS = {"YELB_ORCHESTRATOR", "YELB_INSTANCE_NAME", "YELB_NODE_NAME", "YELB_GROUP_NAME",
+                     "YELB_ZONE", "YELB_REGION"}
 
 
 def compose_variants(root_compose: Path) -> dict:
@@ -193,3 +216,21 @@ def test_every_name_resolves_inside_the_deployment(loaded):
         names |= {urlsplit(v.literal).hostname for v in env.values()
                   if v.literal and v.literal.startswith(("http://", "https://"))}
     assert names <= deployment.services, f"{deployment.name}: unresolved {names - deployment.services}"
+
+
+def test_the_release_is_the_image_tag_and_its_colour_derived(loaded):
+    """Public and retargeted alike: a new tag is a new release, in a new colour."""
+    for deployment in loaded:
+        env = appserver_env(deployment)
+        assert env.get("YELB_VERSION") == Value(literal=deployment.tag), deployment.name
+        assert env.get("YELB_COLOR", Value(literal="")) == Value(literal=""), deployment.name
+        config = config_for(as_environ(env))
+        assert config.version == deployment.tag and not config.color, deployment.name
+
+
+def test_where_am_i_comes_from_the_orchestrator(loaded):
+    deployment = loaded[0]
+    env = appserver_env(deployment)
+    expected = PLATFORM_ENV[deployment.name.split("/")[0]]
+    given = {name: value for name, value in env.items() if name in PLATFORM_SETTINGS}
+    assert given == expected, deployment.name

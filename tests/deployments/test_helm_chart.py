@@ -83,6 +83,9 @@ def test_value_sets_satisfy_the_schema(chart, value_set):
     ({"global": "not-an-object"}, "/global"),
     ({"appserver": {"faultInjection": True}}, "/appserver/faultToken"),
     ({"appserver": {"faultInjection": True, "faultToken": "short"}}, "/appserver/faultToken"),
+    ({"appserver": {"version": "2.0 beta"}}, "/appserver/version"),
+    ({"appserver": {"version": "v" * 65}}, "/appserver/version"),
+    ({"appserver": {"color": "red; background: url(x)"}}, "/appserver/color"),
 ])
 def test_schema_rejects_bad_values_naming_the_key(chart, values, message):
     with pytest.raises(helm.HelmValuesError) as error:
@@ -189,7 +192,8 @@ def test_existing_secret_and_claim_are_referenced_not_created():
     db = by_kind(docs, "StatefulSet")["yelb-db"]["spec"]
     assert {"name": "data", "persistentVolumeClaim": {"claimName": "yelb-db-data"}} in db["template"]["spec"]["volumes"]
     refs = {env["valueFrom"]["secretKeyRef"]["name"] + "/" + env["valueFrom"]["secretKeyRef"]["key"]
-            for _, spec in pod_specs(docs) for c in spec["containers"] for env in c.get("env", []) if "valueFrom" in env}
+            for _, spec in pod_specs(docs) for c in spec["containers"] for env in c.get("env", [])
+            if "secretKeyRef" in env.get("valueFrom", {})}
     assert refs == {"my-db-secret/pg-password"}
 
 
@@ -275,6 +279,19 @@ def test_options_reach_the_appserver_only_when_set():
         "kubernetes", "nomad"]
 
 
+def test_release_and_colour_follow_the_tag_unless_set(chart):
+    def release_env(values):
+        (deployment,) = [doc for doc in render_docs(chart, values) if doc["kind"] == "Deployment"
+                         and doc["metadata"]["name"].endswith("yelb-appserver")]
+        env = {item["name"]: item.get("value") for item in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+        return env.get("YELB_VERSION"), env.get("YELB_COLOR")
+
+    assert release_env({"db": {"auth": {"password": "p"}}}) == (str(chart.metadata["appVersion"]), None)
+    assert release_env({"db": {"auth": {"password": "p"}}, "image": {"tag": "1.2.0"}}) == ("1.2.0", None)
+    assert release_env({"db": {"auth": {"password": "p"}}, "image": {"tag": "1.2.0"},
+                        "appserver": {"version": "1.2.0-canary", "color": "teal"}}) == ("1.2.0-canary", "teal")
+
+
 def test_rancher_injected_globals_pass_the_schema_and_render(chart):
     values = {**RANCHER_GLOBALS, "db": RENDER_AUTH}
     chart.validate_schema(chart.merge_values(values))
@@ -311,7 +328,7 @@ def names_pointed_at(docs: list[dict]) -> set[tuple[str, str]]:
     for doc, spec in pod_specs(docs):
         for container in spec["containers"]:
             for env in container.get("env", []):
-                if "valueFrom" in env:
+                if "secretKeyRef" in env.get("valueFrom", {}):
                     found.add(("Secret", env["valueFrom"]["secretKeyRef"]["name"]))
                 elif env["name"] in ("YELB_DB_SERVER_ENDPOINT", "REDIS_SERVER_ENDPOINT"):
                     found.add(("Service", env["value"]))

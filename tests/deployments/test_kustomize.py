@@ -48,7 +48,7 @@ def test_base_is_the_four_tiers_in_a_restricted_namespace():
     assert set(by_kind(docs, "StatefulSet")) == {"yelb-db"}
     (secret,) = by_kind(docs, "Secret").values()
     refs = {env["valueFrom"]["secretKeyRef"]["name"] for c in containers(docs)
-            for env in c.get("env", []) if "valueFrom" in env}
+            for env in c.get("env", []) if "secretKeyRef" in env.get("valueFrom", {})}
     assert refs == {secret["metadata"]["name"]}
 
 

@@ -18,9 +18,15 @@ running container; and checks through the UI's port that the page answers,
 hostnames rotate through every replica, no request fails across the change,
 and a vote counts.
 
+Each task also gets the NOMAD_* variables Nomad documents for a task's
+environment (allocation, job, group, task, namespace, region, datacenter,
+limits, directories, ports) and its env values' ${node.*} / ${NOMAD_*}
+interpolated, as on a client in datacenter dc1 of region global named after
+this host; the appservers' /api/whereami must report them.
+
 Not modelled: scheduling and placement, Nomad's own catalogue and health
 checks (checks are run here once, as readiness gates), restarts and
-rescheduling, NOMAD_* variables, the splay and wait of templates.
+rescheduling, the splay and wait of templates.
 
 The Yelb images come from --images (default ghcr.io/yelb-project, tag
 --source-tag, default the job's own default tag: what `make e2e-compose`
@@ -36,6 +42,7 @@ removed at the end.
 import argparse
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -45,6 +52,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 from tests.nomad.nomad_job import REPO_ROOT, load_job
@@ -57,6 +65,10 @@ SCRATCH_REGISTRY = "nomad-e2e.local/yelb"
 SCRATCH_TAG = "e2e"
 UI_NGINX_DIR = REPO_ROOT / "yelb-ui" / "nginx"
 NOMAD_VARIABLES = {"nomad/jobs/yelb": {"db_password": "nomad-e2e-secret"}}
+# Where this client says it is: Nomad's defaults for an agent, and the host's name.
+DATACENTER, REGION, NAMESPACE = "dc1", "global", "default"
+NODE_NAME = socket.gethostname()
+RUNTIME_REFERENCE = re.compile(r"\$\{([A-Za-z0-9_.]+)\}")
 
 
 class Report:
@@ -139,18 +151,47 @@ class Client:
             target.chmod(0o644)
         return task.environment(self.catalogue, NOMAD_VARIABLES)
 
+    def nomad_env(self, group, task, index, ports):
+        """The NOMAD_* variables a client gives the task (Nomad's runtime environment reference)."""
+        alloc_id = str(uuid.uuid4())
+        env = {"NOMAD_ALLOC_ID": alloc_id, "NOMAD_SHORT_ALLOC_ID": alloc_id[:8],
+               "NOMAD_ALLOC_NAME": f"{self.job.name}.{group.name}[{index}]", "NOMAD_ALLOC_INDEX": str(index),
+               "NOMAD_JOB_ID": self.job.name, "NOMAD_JOB_NAME": self.job.name, "NOMAD_GROUP_NAME": group.name,
+               "NOMAD_TASK_NAME": task.name, "NOMAD_NAMESPACE": NAMESPACE, "NOMAD_REGION": REGION,
+               "NOMAD_DC": DATACENTER, "NOMAD_CPU_LIMIT": str(task.resources["cpu"]),
+               "NOMAD_MEMORY_LIMIT": str(task.resources["memory"]), "NOMAD_ALLOC_DIR": "/alloc",
+               "NOMAD_TASK_DIR": "/local", "NOMAD_SECRETS_DIR": "/secrets"}
+        for label, host_port in ports.items():
+            env.update({f"NOMAD_IP_{label}": self.address, f"NOMAD_HOST_IP_{label}": self.address,
+                        f"NOMAD_PORT_{label}": str(group.ports[label].get("to") or host_port),
+                        f"NOMAD_HOST_PORT_{label}": str(host_port),
+                        f"NOMAD_ADDR_{label}": f"{self.address}:{host_port}",
+                        f"NOMAD_HOST_ADDR_{label}": f"{self.address}:{host_port}"})
+        return env
+
+    @staticmethod
+    def interpolate(environment, nomad_env):
+        """${node.*} and ${NOMAD_*} in env values, filled in as the client does at placement."""
+        known = {**nomad_env, "node.unique.name": NODE_NAME, "node.datacenter": DATACENTER,
+                 "node.region": REGION}
+        return {key: RUNTIME_REFERENCE.sub(lambda match: known.get(match[1], match[0]), value)
+                for key, value in environment.items()}
+
     def start(self, group_name, index=0):
         """Start one allocation of a group's (single) task; return (container, {label: host port})."""
         group = self.job.groups[group_name]
         ((task_name, task),) = group.tasks.items()
         name = f"{PREFIX}-{task_name}-{index}"
         local, secrets = self.allocation_dirs(name)
-        environment = self.render_templates(task, local, secrets)
+        config = task.config
+        ports = {label: group.ports[label].get("static") or free_port(self.address)
+                 for label in config.get("ports", [])}
+        nomad_env = self.nomad_env(group, task, index, ports)
+        environment = {**nomad_env, **self.interpolate(self.render_templates(task, local, secrets), nomad_env)}
         env_file = self.workdir / name / "env"
         assert all("\n" not in value for value in environment.values())
         env_file.write_text("".join(f"{key}={value}\n" for key, value in environment.items()))
 
-        config = task.config
         user = task.user
         command = ["run", "-d", "--name", name, "--network", NETWORK, "--env-file", str(env_file),
                    "-v", f"{local}:/local", "-v", f"{secrets}:/secrets",
@@ -166,11 +207,8 @@ class Client:
             command += ["--mount", f"type=tmpfs,destination={mount['target']}" + (f",tmpfs-size={size}" if size else "")]
         for volume_mount in task.volume_mounts:
             command += ["-v", f"{self.host_volume(user)}:{volume_mount['destination']}"]
-        ports = {}
-        for label in config.get("ports", []):
-            port = group.ports[label]
-            ports[label] = port.get("static") or free_port(self.address)
-            command += ["-p", f"{self.address}:{ports[label]}:{port['to']}"]
+        for label, host_port in ports.items():
+            command += ["-p", f"{self.address}:{host_port}:{group.ports[label]['to']}"]
         docker(*command, config["image"], *config.get("args", []))
         self.containers.append(name)
         return name, ports
@@ -295,6 +333,13 @@ def run(args):
             report.check(f"appserver: {container} uses PostgreSQL and Redis from the catalogue",
                          all(check.get("status") == "up" for check in readiness.values()) and readiness, body)
             client.register("appserver", container, ports)
+        for index, (container, ports) in enumerate(appservers):
+            _, body = http(f"http://{client.address}:{ports['http']}/api/whereami")
+            where = json.loads(body)
+            expected_where = {"orchestrator": "nomad", "instance": f"{job.name}.appserver[{index}]",
+                              "node": NODE_NAME, "group": job.name, "zone": DATACENTER, "region": REGION}
+            report.check(f"appserver: {container}'s /api/whereami reports its allocation, job, node and datacenter",
+                         {key: where.get(key) for key in expected_where} == expected_where, body)
 
         report.step("ui")
         ui_container, ui_ports = client.start("ui")

@@ -24,6 +24,8 @@ expect.set_options(timeout=10000)
 
 PROJECTOR = {"width": 1280, "height": 720}
 HOSTS = ("appserver-1", "appserver-2", "appserver-3")
+# A canary: the last replica runs the next release, in its own colour.
+RELEASES = {"appserver-1": "1.0.0", "appserver-2": "1.0.0", "appserver-3": "1.1.0"}
 QUESTION = "Which orchestrator runs your next demo?"
 PUBLIC_URL = "https://yelb.example.org/room-4"
 # The longest question YELB_QUESTION allows.
@@ -86,7 +88,8 @@ def vote(base: str, option: str, times: int) -> None:
 def front(appserver_factory, yelb_env, tmp_path):
     env = {**yelb_env, "YELB_QUESTION": QUESTION, "YELB_PUBLIC_URL": PUBLIC_URL,
            "YELB_OPTIONS": "kubernetes=Kubernetes,nomad=Nomad,swarm=Docker Swarm,compose=Compose"}
-    replicas = [appserver_factory(env, hostname=host, workers=1) for host in HOSTS]
+    replicas = [appserver_factory({**env, "YELB_VERSION": RELEASES[host]}, hostname=host, workers=1)
+                for host in HOSTS]
     front = NginxFront([replica.url for replica in replicas], base_dir=tmp_path / "front").start()
     yield front
     front.destroy()
@@ -106,9 +109,10 @@ def test_presenter_view_on_a_projector_through_the_front(front, open_page, artif
     expect(page.locator("#replica-share .replica-share__part")).to_have_count(3)
     shown = page.locator("#replica-share .replica-share__part").evaluate_all("all => all.map(e => e.dataset.host)")
     assert sorted(shown) == list(HOSTS)
-    colours = page.locator("#replica-share .replica-share__part").evaluate_all(
-        "all => all.map(e => getComputedStyle(e).backgroundColor)")
-    assert len(set(colours)) == 3
+    # Coloured by release: the two replicas of 1.0.0 alike, the canary apart.
+    colours = dict(page.locator("#replica-share .replica-share__part").evaluate_all(
+        "all => all.map(e => [e.dataset.host, getComputedStyle(e).backgroundColor])"))
+    assert colours["appserver-1"] == colours["appserver-2"] != colours["appserver-3"]
 
     page.screenshot(path=artifacts_dir / "presenter.png")
     assert decoded_qr(page) == [PUBLIC_URL]

@@ -34,12 +34,25 @@ BAD_VALUES = {
     "OTEL_EXPORTER_OTLP_ENDPOINT": ["collector:4318"],
     "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": ["http://collector:port/v1/traces"],
     "OTEL_EXPORTER_OTLP_PROTOCOL": ["grpc"],
+    "YELB_VERSION": ["1.0 beta", "v" * 65],
+    "YELB_COLOR": ["not-a-colour", "rgba(0, 0, 0, 0.5)", "currentcolor", "red; background: url(x)"],
+    "YELB_ORCHESTRATOR": ["docker compose", "k" * 65],
+    "YELB_INSTANCE_NAME": ["pod\nname", "p" * 300],
+    "YELB_NODE_NAME": ["node\tname"],
+    "YELB_GROUP_NAME": ["x" * 300],
+    "YELB_ZONE": ["zone\x00"],
+    "YELB_REGION": ["r" * 300],
+    "NOMAD_ALLOC_NAME": ["yelb.appserver[0]\n"],
+    "NOMAD_JOB_NAME": ["j" * 300],
+    "NOMAD_DC": ["dc\x1b[31m"],
+    "NOMAD_REGION": ["r" * 300],
 }
 # Settings any text is good for: names, paths, secrets. YELB_SQLITE_PATH is checked when
 # the store opens (test_an_unusable_sqlite_path_names_the_variable).
 FREE_TEXT = {"YELB_DB_SERVER_ENDPOINT", "YELB_DB_NAME", "YELB_DB_USER", "YELB_DB_PASSWORD",
              "REDIS_SERVER_ENDPOINT", "YELB_SQLITE_PATH", "YELB_UI_DIR", "YELB_GIT_REVISION",
-             "PROMETHEUS_MULTIPROC_DIR", "OTEL_SERVICE_NAME"}
+             "PROMETHEUS_MULTIPROC_DIR", "OTEL_SERVICE_NAME",
+             "KUBERNETES_SERVICE_HOST"}
 
 
 def assert_refused(environ: dict, variable: str, mentions: str = "") -> None:

@@ -9,6 +9,7 @@ blueprint per concern:
     metrics.py   /metrics
     version.py   /version
     openapi.py   /api/openapi.json
+    replica.py   the release headers on every answer, /api/whereami
     faults.py    /api/faults and its hooks, put in place by faults.install(app)
                  (inactive unless YELB_FAULT_INJECTION=true)
     ui.py        the static page at / (only with YELB_UI_DIR)
@@ -59,7 +60,8 @@ def create_app(config: Config | None = None) -> "Flask":
     # fixes its storage mode when first imported.
     from flask import Flask, request
 
-    from . import api, errors, faults, health, metrics, openapi, request_log, room, tracing, ui, version
+    from . import (api, errors, faults, health, metrics, openapi, replica, request_log, room,
+                   tracing, ui, version)
     from .stores import open_stores
 
     config = config or Config.from_env()
@@ -69,7 +71,8 @@ def create_app(config: Config | None = None) -> "Flask":
         votes, pageviews = open_stores(config)
     except OSError as exc:
         raise ConfigError(f"YELB_SQLITE_PATH: cannot open {config.sqlite_path!r}: {exc}") from None
-    described = version.describe(config.git_revision)
+    release = replica.Release.from_config(config)
+    described = version.describe(config.git_revision, release.version)
     yelb = Yelb(config=config, votes=votes, pageviews=pageviews, version=described,
                 metrics_registry=metrics.build_registry(metrics.ReplicaCollector(described)))
 
@@ -81,6 +84,7 @@ def create_app(config: Config | None = None) -> "Flask":
     tracing.instrument_app(app)
     request_log.install(app)
     errors.install(app)
+    release.install(app, config)
 
     @app.before_request
     def guard_request():

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from .options import Option, parse_options, DEFAULT_OPTIONS
+from .replica import parse_color, parse_version
+from .whereami import parse_metadata, parse_orchestrator
 
 
 class ConfigError(ValueError):
@@ -288,6 +290,36 @@ SETTINGS: tuple[Setting, ...] = (
             "OTLP protocol; only http/protobuf.", "otel_exporter_otlp_protocol"),
     Setting("OTEL_SERVICE_NAME", "yelb-appserver", _service_name,
             "Service name on every span.", "otel_service_name"),
+    # The platform, shown to the room: each replica's release and colour (answer headers
+    # X-Yelb-Version, X-Yelb-Color) and where it runs (/api/whereami). The deployment files
+    # fill these from their orchestrator; Kubernetes and Nomad set the last five themselves.
+    Setting("YELB_VERSION", "", parse_version,
+            "Release this replica reports (at most 64 characters); empty: the package version. "
+            "Helm and Kustomize set it from the image tag.", "version"),
+    Setting("YELB_COLOR", "", parse_color,
+            "CSS colour the page draws this replica's answers in; empty: derived from "
+            "YELB_VERSION, the same on every replica of a release.", "color"),
+    Setting("YELB_ORCHESTRATOR", "", parse_orchestrator,
+            "What runs this replica, for /api/whereami (compose, swarm, ...); empty: "
+            "detected for Kubernetes and Nomad, else unknown.", "orchestrator"),
+    Setting("YELB_INSTANCE_NAME", "", parse_metadata,
+            "Pod or task name; empty: NOMAD_ALLOC_NAME, else the host name.", "instance_name"),
+    Setting("YELB_NODE_NAME", "", parse_metadata, "Node the replica runs on; empty: unknown.",
+            "node_name"),
+    Setting("YELB_GROUP_NAME", "", parse_metadata,
+            "Kubernetes namespace or Swarm service; empty: NOMAD_JOB_NAME, else unknown.",
+            "group_name"),
+    Setting("YELB_ZONE", "", parse_metadata, "Zone; empty: NOMAD_DC, else unknown.", "zone"),
+    Setting("YELB_REGION", "", parse_metadata, "Region; empty: NOMAD_REGION, else unknown.",
+            "region"),
+    Setting("KUBERNETES_SERVICE_HOST", "", _text,
+            "Set by Kubernetes in every pod: tells /api/whereami it runs there.",
+            "kubernetes_service_host"),
+    Setting("NOMAD_ALLOC_NAME", "", parse_metadata, "Set by Nomad: the allocation, e.g. yelb.appserver[0].",
+            "nomad_alloc_name"),
+    Setting("NOMAD_JOB_NAME", "", parse_metadata, "Set by Nomad: the job.", "nomad_job_name"),
+    Setting("NOMAD_DC", "", parse_metadata, "Set by Nomad: the datacenter.", "nomad_dc"),
+    Setting("NOMAD_REGION", "", parse_metadata, "Set by Nomad: the region.", "nomad_region"),
 )
 
 # gunicorn's worker count when YELB_APPSERVER_WORKERS is empty: 2 x CPUs + 1, at most 8.
@@ -333,6 +365,19 @@ class Config:
     otel_exporter_otlp_traces_endpoint: str
     otel_exporter_otlp_protocol: str
     otel_service_name: str
+    version: str
+    color: str
+    orchestrator: str
+    instance_name: str
+    node_name: str
+    group_name: str
+    zone: str
+    region: str
+    kubernetes_service_host: str
+    nomad_alloc_name: str
+    nomad_job_name: str
+    nomad_dc: str
+    nomad_region: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Config":

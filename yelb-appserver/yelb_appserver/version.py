@@ -1,10 +1,9 @@
-"""What is running: package version, git revision, Python version."""
+"""What is running: the release (YELB_VERSION, else the package version), git revision, Python version."""
 
 from __future__ import annotations
 
 import platform
 import subprocess
-from importlib import metadata
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify
@@ -12,12 +11,8 @@ from flask import Blueprint, current_app, jsonify
 blueprint = Blueprint("version", __name__)
 
 
-def describe(configured_revision: str) -> dict:
-    try:
-        version = metadata.version("yelb-appserver")
-    except metadata.PackageNotFoundError:
-        version = "0+unknown"
-    return {"version": version, "revision": configured_revision or _git_revision(),
+def describe(configured_revision: str, release_version: str) -> dict:
+    return {"version": release_version, "revision": configured_revision or _git_revision(),
             "python": platform.python_version()}
 
 

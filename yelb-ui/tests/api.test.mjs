@@ -6,7 +6,8 @@ import { after, before, test } from "node:test";
 import { ApiError, request } from "../public/js/api.js";
 
 const answers = {
-  "/json": [200, "application/json", '{"name": "ihop", "value": 3}'],
+  "/json": [200, "application/json", '{"name": "ihop", "value": 3}',
+            { "X-Yelb-Version": "1.1.0", "X-Yelb-Color": "#8a2be2" }],
   "/error": [404, "application/json", '{"error": "unknown option \'nachos\'", "status": 404}'],
   "/proxy-error": [502, "text/html", "<html>Bad Gateway</html>"],
   "/not-ready": [503, "application/json", '{"status": "unavailable"}'],
@@ -17,8 +18,8 @@ let base;
 
 before(async () => {
   server = createServer((incoming, outgoing) => {
-    const [status, type, body] = answers[incoming.url];
-    outgoing.writeHead(status, { "Content-Type": type });
+    const [status, type, body, headers = {}] = answers[incoming.url];
+    outgoing.writeHead(status, { "Content-Type": type, ...headers });
     outgoing.end(body);
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -32,8 +33,9 @@ async function failure(path, options) {
   return request(`${base}${path}`, options).catch((error) => error);
 }
 
-test("a JSON answer comes back with its status", async () => {
-  assert.deepEqual(await request(`${base}/json`), { status: 200, body: { name: "ihop", value: 3 } });
+test("a JSON answer comes back with its status and the answering replica's release", async () => {
+  assert.deepEqual(await request(`${base}/json`),
+    { status: 200, body: { name: "ihop", value: 3 }, release: { version: "1.1.0", colour: "#8a2be2" } });
 });
 
 test("the appserver's JSON error is the message", async () => {
@@ -50,7 +52,7 @@ test("a proxy's HTML error page is reported by its status line", async () => {
 
 test("a status listed as accepted is an answer, not an error", async () => {
   assert.deepEqual(await request(`${base}/not-ready`, { accept: [503] }),
-    { status: 503, body: { status: "unavailable" } });
+    { status: 503, body: { status: "unavailable" }, release: { version: "unknown", colour: "#3d4451" } });
   assert.equal((await failure("/not-ready")).status, 503);
 });
 

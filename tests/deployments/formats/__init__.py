@@ -23,11 +23,14 @@ REDIS = "redis:7-alpine"
 
 @dataclass(frozen=True)
 class Value:
-    """An environment value: a literal, a secret reference, or filled in at run time."""
+    """An environment value: a literal, a secret reference, or filled in at run time
+    (then `source` says by what, when the format names it: a downward API field path,
+    a Nomad interpolation)."""
 
     literal: str | None = None
     secret: str | None = None
     dynamic: bool = False
+    source: str | None = None
 
 
 @dataclass

@@ -26,6 +26,8 @@ def env_of(container: dict) -> dict[str, Value]:
     for entry in container.get("env", []):
         if "value" in entry:
             env[entry["name"]] = Value(literal=str(entry["value"]))
+        elif "fieldRef" in entry["valueFrom"]:  # the downward API: the kubelet fills it in
+            env[entry["name"]] = Value(dynamic=True, source=entry["valueFrom"]["fieldRef"]["fieldPath"])
         else:
             ref = entry["valueFrom"]["secretKeyRef"]
             env[entry["name"]] = Value(secret=f"{ref['name']}/{ref['key']}")

@@ -47,6 +47,14 @@ def template_env(template: dict) -> tuple[dict[str, Value], set[str]]:
     return env, set(CATALOGUE_QUERY.findall(text))
 
 
+def env_value(text: str) -> Value:
+    """An env block's value once the job's variables are filled: what is left of
+    ${...} (node.unique.name, attr.*) Nomad interpolates when it places the task."""
+    if "${" in text:
+        return Value(dynamic=True, source=text)
+    return Value(literal=text)
+
+
 def load(retarget: bool) -> Deployment:
     job_file = hcl2.load(JOB.open())
     variables = {name: unquote(body.get("default")) for name, body in blocks(job_file, "variable")}
@@ -64,7 +72,7 @@ def load(retarget: bool) -> Deployment:
         for _, task in blocks(group, "task"):
             (config,) = task["config"]
             image_knobs |= set(re.findall(r"\$\{var\.(\w+)\}", unquote(config["image"])))
-            env = {key: Value(literal=str(unquote(value)))
+            env = {key: env_value(fill(str(value)))
                    for block in task.get("env", []) for key, value in block.items() if not key.startswith("__")}
             for template in task.get("template", []):
                 if template.get("env"):

@@ -15,8 +15,9 @@
 //	    hashicorp/go-envparse, as Nomad reads an env = true template, and
 //	    printed as a JSON object.
 //
-// Not modelled: Nomad's runtime interpolation (${NOMAD_*}, ${attr.*}, ${node.*}),
-// HCL functions beyond the table below, and every other template function.
+// Runtime interpolation (${node.*}, ${attr.*}, ${meta.*}, ${NOMAD_*}) is kept as
+// written, as Nomad's job parser keeps it for the client to fill in at placement.
+// Not modelled: HCL functions beyond the table below, and every other template function.
 package main
 
 import (
@@ -119,7 +120,8 @@ func runJob(args []string) {
 	body := file.Body.(*hclsyntax.Body)
 
 	values := variables(body, pairs(vars))
-	ctx := &hcl.EvalContext{Functions: functions, Variables: map[string]cty.Value{"var": cty.ObjectVal(values)}}
+	ctx := &hcl.EvalContext{Functions: functions, Variables: runtimeVariables(body)}
+	ctx.Variables["var"] = cty.ObjectVal(values)
 	ctx.Variables["local"] = locals(body, ctx)
 
 	var job map[string]interface{}
@@ -137,6 +139,57 @@ func runJob(args []string) {
 	}
 	out, _ := json.MarshalIndent(map[string]interface{}{"variables": plainVars, "job": job}, "", "  ")
 	fmt.Println(string(out))
+}
+
+// runtimeVariables makes every reference to a value the client knows only at
+// placement (node.unique.name, attr.kernel.name, meta.rack, NOMAD_ALLOC_ID)
+// evaluate to its own "${...}" text, left for the client to interpolate.
+func runtimeVariables(body *hclsyntax.Body) map[string]cty.Value {
+	tree := map[string]interface{}{}
+	hclsyntax.VisitAll(body, func(node hclsyntax.Node) hcl.Diagnostics {
+		expr, ok := node.(hclsyntax.Expression)
+		if !ok {
+			return nil
+		}
+		for _, traversal := range expr.Variables() {
+			root := traversal.RootName()
+			if root != "node" && root != "attr" && root != "meta" && !strings.HasPrefix(root, "NOMAD_") {
+				continue
+			}
+			names := []string{root}
+			for _, step := range traversal[1:] {
+				attr, ok := step.(hcl.TraverseAttr)
+				if !ok {
+					fail("%s: only ${a.b.c} runtime references are modelled", traversal.SourceRange())
+				}
+				names = append(names, attr.Name)
+			}
+			level := tree
+			for _, name := range names[:len(names)-1] {
+				next, ok := level[name].(map[string]interface{})
+				if !ok {
+					next = map[string]interface{}{}
+					level[name] = next
+				}
+				level = next
+			}
+			level[names[len(names)-1]] = "${" + strings.Join(names, ".") + "}"
+		}
+		return nil
+	})
+	return objectOf(tree).AsValueMap()
+}
+
+func objectOf(tree map[string]interface{}) cty.Value {
+	values := map[string]cty.Value{}
+	for name, item := range tree {
+		if text, ok := item.(string); ok {
+			values[name] = cty.StringVal(text)
+		} else {
+			values[name] = objectOf(item.(map[string]interface{}))
+		}
+	}
+	return cty.ObjectVal(values)
 }
 
 // variables applies defaults, then the -var values, converted to each

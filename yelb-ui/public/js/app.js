@@ -1,18 +1,19 @@
 // Wires the page together: loads the options, refreshes results, page views,
 // host names and dependency status on a timer and right after each vote.
-import { api } from "./api.js?v=1.0.0";
-import { refreshSeconds } from "./config.js?v=1.0.0";
-import { HostHistory, renderHosts } from "./hosts.js?v=1.0.0";
-import { pageAddress, renderQr } from "./qr.js?v=1.0.0";
-import { renderResults } from "./results.js?v=1.0.0";
-import { renderReadiness } from "./status.js?v=1.0.0";
+import { api } from "./api.js?v=1.1.0";
+import { refreshSeconds } from "./config.js?v=1.1.0";
+import { ReplicaHistory, renderShares, renderStrip } from "./replicas.js?v=1.1.0";
+import { pageAddress, renderQr } from "./qr.js?v=1.1.0";
+import { renderResults } from "./results.js?v=1.1.0";
+import { renderReadiness } from "./status.js?v=1.1.0";
+import { renderWhereami } from "./whereami.js?v=1.1.0";
 
 const byId = (id) => document.getElementById(id);
 
 const state = {
   seconds: 5,
   labels: null, // Map name -> label once /api/options answered
-  history: new HostHistory(20),
+  history: new ReplicaHistory(20),
   lastTotal: null,
   voteNote: "", // what to announce with the next results change after our own vote
   problems: new Map(), // what failed in the last refresh -> why
@@ -103,8 +104,9 @@ function showStats(stats) {
   pageviews.textContent = counted ? stats.pageviews.toLocaleString("en") : "unavailable";
   pageviews.title = counted ? "" : "The page view store (Redis) is down; votes still work.";
   byId("hostname").textContent = stats.hostname;
-  state.history.add(stats.hostname);
-  renderHosts(byId("host-strip"), byId("host-tally"), state.history);
+  state.history.add({ hostname: stats.hostname, ...stats.release });
+  renderStrip(byId("host-strip"), state.history);
+  renderShares(byId("replica-share"), byId("host-tally"), byId("release-tally"), state.history);
 }
 
 function showUpdated() {
@@ -116,12 +118,13 @@ function showUpdated() {
 
 async function refreshParts() {
   state.problems.clear();
-  const [options, votes, stats, readiness, version] = await Promise.allSettled([
+  const [options, votes, stats, readiness, version, whereami] = await Promise.allSettled([
     state.labels ? Promise.resolve(null) : api.options(),
     api.votes(),
     api.stats({ countView: !state.viewCounted }),
     api.readiness(),
     state.versionShown ? Promise.resolve(null) : api.version(),
+    api.whereami(),
   ]);
   if (options.status === "fulfilled" && options.value) renderOptions(options.value);
   if (options.status === "rejected") problem("loading the options", options.reason);
@@ -133,6 +136,8 @@ async function refreshParts() {
   }
   else problem("loading the page views", stats.reason);
   renderReadiness(byId("dependencies"), readiness.status === "fulfilled" ? readiness.value : null);
+  // A nicety: an older appserver without /api/whereami leaves the panel as it was, unflagged.
+  if (whereami.status === "fulfilled") renderWhereami(byId("whereami"), whereami.value);
   if (version.status === "fulfilled" && version.value) {
     byId("appserver-version").textContent = `${version.value.version} (${version.value.revision})`;
     state.versionShown = true;

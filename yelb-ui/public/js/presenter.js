@@ -1,11 +1,11 @@
 // The presenter view: the question, live results, the QR code for the room and the
 // share of answers per replica, refreshed on a timer. It only reads: no page views
 // are counted and nothing is voted from here.
-import { api } from "./api.js?v=1.0.0";
-import { refreshSeconds } from "./config.js?v=1.0.0";
-import { HostHistory, shortNames } from "./hosts.js?v=1.0.0";
-import { renderQr } from "./qr.js?v=1.0.0";
-import { shares } from "./results.js?v=1.0.0";
+import { api } from "./api.js?v=1.1.0";
+import { refreshSeconds } from "./config.js?v=1.1.0";
+import { renderQr } from "./qr.js?v=1.1.0";
+import { ReplicaHistory, shortNames, textColour } from "./replicas.js?v=1.1.0";
+import { shares } from "./results.js?v=1.1.0";
 
 const byId = (id) => document.getElementById(id);
 
@@ -13,7 +13,7 @@ const state = {
   seconds: 5,
   labels: null, // Map name -> label once /api/options answered
   roomShown: false,
-  history: new HostHistory(20),
+  history: new ReplicaHistory(20),
 };
 
 // The address phones should open: the configured public URL, else the main page next to this one.
@@ -63,22 +63,20 @@ function showResults(votes) {
   byId("total").textContent = String(votes.reduce((sum, vote) => sum + vote.value, 0));
 }
 
-// The one place that picks a replica's colour (a host--N class of yelb.css).
-function replicaColour(host) {
-  return state.history.colour(host);
-}
-
-function showReplicas(hostname) {
-  state.history.add(hostname);
-  const tally = state.history.tally();
-  const short = shortNames(tally.map(([host]) => host));
-  const percents = shares(tally.map(([, count]) => count));
-  byId("replica-share").replaceChildren(...tally.map(([host, count], index) => {
-    const part = element("li", `replica-share__part ${replicaColour(host)}`,
-                         `${short.get(host)} ${percents[index]}%`);
+// Each replica's part of the bar is drawn in its release's colour (X-Yelb-Color), so a
+// rolling update or a canary shows as colours shifting across the bar.
+function showReplicas(stats) {
+  state.history.add({ hostname: stats.hostname, ...stats.release });
+  const replicas = state.history.byReplica();
+  const short = shortNames(replicas.map((replica) => replica.hostname));
+  byId("replica-share").replaceChildren(...replicas.map(({ hostname, version, colour, count, percent }) => {
+    const part = element("li", "replica-share__part", `${short.get(hostname)} ${percent}%`);
     part.style.flexGrow = String(count);
-    part.title = `${host}: ${count} of the last ${state.history.hosts.length} answers`;
-    part.dataset.host = host;
+    part.style.backgroundColor = colour;
+    part.style.color = textColour(colour);
+    part.title = `${hostname} (${version}): ${count} of the last ${state.history.answers.length} answers`;
+    part.dataset.host = hostname;
+    part.dataset.version = version;
     part.dataset.count = String(count);
     return part;
   }));
@@ -104,7 +102,7 @@ async function refresh() {
     state.labels = new Map(options.value.map((option) => [option.name, option.label]));
   }
   if (votes.status === "fulfilled") showResults(votes.value);
-  if (stats.status === "fulfilled") showReplicas(stats.value.hostname);
+  if (stats.status === "fulfilled") showReplicas(stats.value);
   const failures = [room, options, votes, stats].filter((result) => result.status === "rejected");
   showProblem(failures.map((result) => result.reason));
   if (votes.status === "fulfilled") {

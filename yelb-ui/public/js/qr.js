@@ -1,6 +1,6 @@
 // A QR code of this page's own address, drawn locally as SVG so the speaker can
 // put it on the projector; nothing is fetched from another host.
-import qrcode from "../vendor/qrcode-generator.js?v=1.0.0";
+import qrcode from "../vendor/qrcode-generator.js?v=1.1.0";
 
 const SVG = "http://www.w3.org/2000/svg";
 const QUIET_ZONE = 4; // modules of white border the QR specification asks for
