@@ -42,7 +42,7 @@ BAD_VALUES = {
     "YELB_GROUP_NAME": ["x" * 300],
     "YELB_ZONE": ["zone\x00"],
     "YELB_REGION": ["r" * 300],
-    "NOMAD_ALLOC_NAME": ["yelb.appserver[0]\n"],
+    "NOMAD_ALLOC_NAME": ["yelb.appserver[0]\nappserver[1]"],
     "NOMAD_JOB_NAME": ["j" * 300],
     "NOMAD_DC": ["dc\x1b[31m"],
     "NOMAD_REGION": ["r" * 300],
