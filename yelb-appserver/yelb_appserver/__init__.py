@@ -59,7 +59,7 @@ def create_app(config: Config | None = None) -> "Flask":
     # fixes its storage mode when first imported.
     from flask import Flask, request
 
-    from . import api, errors, faults, health, metrics, openapi, request_log, ui, version
+    from . import api, errors, faults, health, metrics, openapi, read_cache, request_log, ui, version
     from .stores import open_stores
 
     config = config or Config.from_env()
@@ -69,6 +69,7 @@ def create_app(config: Config | None = None) -> "Flask":
         votes, pageviews = open_stores(config, fault_state.latency)
     except OSError as exc:
         raise ConfigError(f"YELB_SQLITE_PATH: cannot open {config.sqlite_path!r}: {exc}") from None
+    votes = read_cache.cache_counts(votes, config.read_cache_seconds, config.metrics_dir)
     described = version.describe(config.git_revision)
     yelb = Yelb(config=config, votes=votes, pageviews=pageviews, faults=fault_state,
                 version=described, metrics_registry=metrics.build_registry(

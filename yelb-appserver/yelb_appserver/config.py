@@ -188,6 +188,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("YELB_DB_MAX_CONNECTIONS", "8", _positive_int,
             "Most PostgreSQL connections one replica opens, split evenly over its workers "
             "(at least one each).", "db_max_connections"),
+    # Reads that scale with votes (read_cache.py): how long a worker may reuse the results.
+    Setting("YELB_READ_CACHE_SECONDS", "0.25", _seconds,
+            "Longest a vote through another replica takes to show in this one's results "
+            "(each worker shares one query among its readers); 0: every read asks the database.",
+            "read_cache_seconds"),
 )
 
 # gunicorn's worker count when YELB_APPSERVER_WORKERS is empty: 2 x CPUs + 1, at most 8.
