@@ -16,7 +16,7 @@ test: ## run the whole test suite (installs what it needs first)
 	@scripts/bootstrap test
 	.venv/bin/pytest $(PYTEST_ARGS)
 
-bench: ## benchmark the appserver with wrk against real PostgreSQL and Redis
+bench: ## benchmark every endpoint against a bare Flask floor (wrk, PostgreSQL, Redis), PSS, cold start
 	@scripts/bootstrap test
 	.venv/bin/python bench/appserver_bench.py
 

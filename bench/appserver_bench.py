@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import requests
@@ -37,12 +38,13 @@ sys.path.insert(0, str(REPO))
 from stack.services import AppServer, PostgresServer, RedisServer  # noqa: E402
 
 # "POST+key": a POST with a new Idempotency-Key on every request, as the nginx
-# front sends votes (wrk runs this Lua in each of its threads).
+# front sends votes (wrk runs this Lua in each of its threads). RUN makes the keys
+# of every wrk run new: a repeated key would be answered without counting a vote.
 UNIQUE_KEYS_LUA = """
 local threads = 0
 function setup(thread)
   threads = threads + 1
-  thread:set("prefix", "bench-" .. threads .. "-")
+  thread:set("prefix", "bench-RUN-" .. threads .. "-")
 end
 local sent = 0
 function request()
@@ -68,7 +70,8 @@ def wrk(url: str, method: str, seconds: int, connections: int, threads: int) -> 
                "--timeout", "5s"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         if method != "GET":
-            script.write(UNIQUE_KEYS_LUA if method == "POST+key" else f'wrk.method = "{method}"\n')
+            script.write(UNIQUE_KEYS_LUA.replace("RUN", uuid.uuid4().hex) if method == "POST+key"
+                         else f'wrk.method = "{method}"\n')
             script.flush()
             command += ["-s", script.name]
         output = subprocess.run(command + [url], capture_output=True, text=True, check=True,
@@ -160,9 +163,9 @@ def cold_start_seconds(env: dict[str, str], runs: int = 3) -> float:
     return statistics.median(times)
 
 
-def measure(url: str, method: str, args, connections: int) -> dict:
-    wrk(url, method, 2, connections, args.threads)  # warm-up: pools and caches fill
-    return wrk(url, method, args.seconds, connections, args.threads)
+def median_row(runs: list[dict]) -> dict:
+    return {key: statistics.median(run[key] for run in runs) if key in ("rps", "p50", "p99")
+            else sum(run[key] for run in runs) for key in runs[0]}
 
 
 def main() -> None:
@@ -170,6 +173,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="wrk duration per row")
     parser.add_argument("--connections", default="20,50", help="comma list of wrk connection counts")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--rounds", type=int, default=2, help="measurements of each row (median)")
     args = parser.parse_args()
     connection_counts = [int(count) for count in args.connections.split(",")]
 
@@ -177,24 +181,28 @@ def main() -> None:
     redis = RedisServer().start()
     env = {**postgres.env(), **redis.env()}
     floor, app = FloorServer(env, workers=KUBERNETES_WORKERS), AppServer(env, workers=KUBERNETES_WORKERS)
-    rows: dict[tuple[str, int], dict] = {}
+    runs: dict[tuple[str, int], list[dict]] = {}
     try:
         print(f"machine: {platform.machine()}, {len(os.sched_getaffinity(0))} usable CPUs "
               f"({os.cpu_count()} on the host), Python {platform.python_version()}, {platform.release()}; "
               f"gunicorn gthread {KUBERNETES_WORKERS} workers x 4 threads; wrk -t{args.threads} "
-              f"-d{args.seconds}s on 127.0.0.1 (same machine)", flush=True)
+              f"-d{args.seconds}s on 127.0.0.1 (same machine); median of {args.rounds} rounds", flush=True)
         cold = cold_start_seconds(env)
         floor.start()
-        for connections in connection_counts:
-            rows["floor", connections] = measure(floor.url + "/", "GET", args, connections)
-        floor.destroy()
-
         app.start()
         idle = pss_mib(app.pid)
         votes_before = sum(postgres.counts().values())
-        for name, method, path in ENDPOINTS:
+        measured = [("floor", "GET", floor.url + "/")] + [(name, method, app.url + path)
+                                                          for name, method, path in ENDPOINTS]
+        warm_ups = {name: wrk(url, method, 2, max(connection_counts), args.threads)  # pools and caches fill
+                    for name, method, url in measured}
+        # Rounds, each over every row in turn, so that a burst of other work on the
+        # machine lands on all rows alike rather than on one.
+        for _ in range(args.rounds):
             for connections in connection_counts:
-                rows[name, connections] = measure(app.url + path, method, args, connections)
+                for name, method, url in measured:
+                    runs.setdefault((name, connections), []).append(
+                        wrk(url, method, args.seconds, connections, args.threads))
         loaded = pss_mib(app.pid)
         votes_counted = sum(postgres.counts().values()) - votes_before
     finally:
@@ -202,6 +210,7 @@ def main() -> None:
         app.destroy()
         redis.destroy()
         postgres.destroy()
+    rows = {key: median_row(value) for key, value in runs.items()}
 
     print(f"\n{'endpoint':<16}{'conns':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}"
           f"{'/floor':>8}{'/hostname':>10}{'errors':>8}")
@@ -211,8 +220,9 @@ def main() -> None:
         print(f"{name:<16}{connections:>6}{row['rps']:>9.0f}{row['p50']:>9.2f}{row['p99']:>9.2f}"
               f"{row['p99'] / row['p50']:>9.1f}{to_floor:>8.2f}"
               f"{'' if to_hostname is None else f'{to_hostname:.2f}':>10}{row['errors']:>8}")
-    vote_answers = sum(rows[name, connections]["requests"] - rows[name, connections]["errors"]
-                       for name in VOTES for connections in connection_counts)
+    vote_runs = [warm_ups[name] for name in VOTES] + [
+        run for name in VOTES for connections in connection_counts for run in runs[name, connections]]
+    vote_answers = sum(run["requests"] - run["errors"] for run in vote_runs)
     print(f"\nPSS per replica ({KUBERNETES_WORKERS} workers): {idle:.1f} MiB idle, {loaded:.1f} MiB after the load")
     print(f"cold start to the first 200 (median of 3): {cold * 1000:.0f} ms")
     # wrk does not count answers still in flight when it stops, so the database may hold more.
