@@ -13,6 +13,9 @@ CachedVotes wraps a vote store so that:
 A copy is dated by when its query started, so a vote that another replica had
 committed before then is always in it, and one committed later is seen by every
 reader at most YELB_READ_CACHE_SECONDS after its answer.
+
+Injected faults still reach every request: latency_ms and error_rate act before
+the route, and db_latency_ms delays each query, which shared readers wait for.
 """
 
 from __future__ import annotations
