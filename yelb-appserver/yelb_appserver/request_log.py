@@ -79,7 +79,14 @@ def line_writer(stream) -> Callable[[bytes], object]:
             stream.flush()
 
         return write_text
-    return lambda line: os.write(descriptor, line)
+
+    def write(line: bytes) -> None:
+        try:
+            os.write(descriptor, line)
+        except OSError:  # a closed or broken log pipe: as with the logging module, the request goes on
+            pass
+
+    return write
 
 
 def install(app: Flask) -> None:
