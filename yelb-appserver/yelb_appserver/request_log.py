@@ -69,7 +69,7 @@ class _Clock:
         return self._text
 
 
-def line_writer(stream) -> Callable[[bytes], object]:
+def line_writer(stream) -> Callable[[bytes], None]:
     """One write system call per line, so lines from the worker's threads never mix."""
     try:
         descriptor = stream.fileno()
