@@ -54,7 +54,9 @@ def write_json_error(sock, status_int, reason, mesg):
     util.write_nonblock(sock, head.encode("latin-1") + body)
 
 
-# The workers call util.write_error for every error answer of their own.
+# The workers call util.write_error for every error answer of their own. gunicorn has no
+# setting for this page; a worker subclass would have to copy its whole error mapping, and
+# letting nginx replace upstream errors would also replace the app's own JSON explanations.
 util.write_error = write_json_error
 
 
