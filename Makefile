@@ -24,7 +24,7 @@ check: ## the fast tests in seconds: every appserver route in-process, the front
 	@test -x .venv/bin/pytest || { python3 -m venv .venv && .venv/bin/pip install -q -e yelb-appserver $(CHECK_TOOLS); }
 	.venv/bin/pytest yelb-appserver/tests yelb-ui/tests -q -rfE $(PYTEST_ARGS)
 
-bench: ## benchmark the appserver with wrk against real PostgreSQL and Redis
+bench: ## benchmark every endpoint against a bare Flask floor (wrk, PostgreSQL, Redis), PSS, cold start
 	@scripts/bootstrap test
 	.venv/bin/python bench/appserver_bench.py
 

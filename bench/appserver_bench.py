@@ -1,12 +1,19 @@
-"""Benchmark the appserver under gunicorn against real PostgreSQL and Redis.
+"""Benchmark the appserver against its floor, with real PostgreSQL and Redis.
 
-Starts throwaway PostgreSQL and Redis servers and one appserver (the
-`yelb-appserver` command, default workers), then measures the routes with
-wrk at 50 connections on 127.0.0.1 and prints requests/s, p50 and p99, and the
-appserver's memory (resident set of the master and its workers). /healthz
-touches no store: its row is what gunicorn and Flask cost on their own here.
+One run measures, on 127.0.0.1 with wrk (bounded: --seconds per row, plus a
+2 s warm-up):
 
-    .venv/bin/python bench/appserver_bench.py [--seconds 10] [--connections 50]
+- the floor: a bare Flask "hello" (bench/floor_app.py) under the appserver's own
+  gunicorn configuration, at each connection count;
+- every endpoint of the appserver: req/s, p50, p99, p99/p50, and its ratio to
+  the floor and to /api/hostname at the same connection count;
+- PSS of the replica (master + workers), idle and after the load;
+- cold start: from starting the command to the first 200 from /healthz;
+
+then checks the figures against the targets and prints each as met or missed.
+Both servers run at the Kubernetes configuration: 2 workers of 4 threads.
+
+    .venv/bin/python bench/appserver_bench.py [--seconds 5] [--connections 20,50]
 """
 
 from __future__ import annotations
@@ -15,22 +22,29 @@ import argparse
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
+import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
 from stack.services import AppServer, PostgresServer, RedisServer  # noqa: E402
 
 # "POST+key": a POST with a new Idempotency-Key on every request, as the nginx
-# front sends votes (wrk runs this Lua in each of its threads).
+# front sends votes (wrk runs this Lua in each of its threads). RUN makes the keys
+# of every wrk run new: a repeated key would be answered without counting a vote.
 UNIQUE_KEYS_LUA = """
 local threads = 0
 function setup(thread)
   threads = threads + 1
-  thread:set("prefix", "bench-" .. threads .. "-")
+  thread:set("prefix", "bench-RUN-" .. threads .. "-")
 end
 local sent = 0
 function request()
@@ -38,15 +52,17 @@ function request()
   return wrk.format("POST", nil, {["Idempotency-Key"] = prefix .. sent})
 end
 """
-ROUTES = [
-    ("healthz (no store: the floor)", "GET", "/healthz"),
+ENDPOINTS = [
+    ("hostname", "GET", "/api/hostname"),
     ("getvotes", "GET", "/api/getvotes"),
     ("getstats", "GET", "/api/getstats"),
-    ("vote (POST /api/votes/ihop)", "POST", "/api/votes/ihop"),
-    ("vote, with Idempotency-Key", "POST+key", "/api/votes/ihop"),
-    ("vote (GET /api/ihop)", "GET", "/api/ihop"),
+    ("vote POST", "POST", "/api/votes/ihop"),
+    ("vote POST+key", "POST+key", "/api/votes/ihop"),
+    ("vote GET", "GET", "/api/ihop"),
 ]
+VOTES = ("vote POST", "vote POST+key", "vote GET")
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+KUBERNETES_WORKERS = 2  # deployments/kubernetes/base/yelb-appserver.yaml
 
 
 def wrk(url: str, method: str, seconds: int, connections: int, threads: int) -> dict:
@@ -54,7 +70,8 @@ def wrk(url: str, method: str, seconds: int, connections: int, threads: int) -> 
                "--timeout", "5s"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         if method != "GET":
-            script.write(UNIQUE_KEYS_LUA if method == "POST+key" else f'wrk.method = "{method}"\n')
+            script.write(UNIQUE_KEYS_LUA.replace("RUN", uuid.uuid4().hex) if method == "POST+key"
+                         else f'wrk.method = "{method}"\n')
             script.flush()
             command += ["-s", script.name]
         output = subprocess.run(command + [url], capture_output=True, text=True, check=True,
@@ -81,54 +98,155 @@ def parse_wrk(output: str) -> dict:
     }
 
 
-def resident_mib(pid: int) -> float:
-    """Resident memory of a process and all its descendants, in MiB."""
-    total_kib = 0
-    pending = [pid]
+def replica_pids(pid: int) -> list[int]:
+    """The process and all its descendants."""
+    pids, pending = [], [pid]
     while pending:
         current = pending.pop()
+        pids.append(current)
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total_kib += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except (FileNotFoundError, AttributeError):
+            pending += [int(child) for child in
+                        Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+        except FileNotFoundError:
             continue
-        pending += [int(child) for child in children]
+    return pids
+
+
+def pss_mib(pid: int) -> float:
+    """Proportional set size of a process and its descendants, in MiB: shared pages
+    count once in total, so replicas add up to the machine's memory."""
+    total_kib = 0
+    for current in replica_pids(pid):
+        try:
+            total_kib += int(re.search(r"^Pss:\s+(\d+) kB", Path(f"/proc/{current}/smaps_rollup").read_text(),
+                                       re.M).group(1))
+        except FileNotFoundError:
+            continue
     return total_kib / 1024
+
+
+class FloorServer(AppServer):
+    """bench/floor_app.py under the appserver's gunicorn configuration."""
+
+    name = "floor"
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "gunicorn", "--config", "python:yelb_appserver.gunicorn_conf",
+                "bench.floor_app:app"]
+
+    def start(self, wait: bool = True) -> "FloorServer":
+        self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), self.env.get("PYTHONPATH")]))
+        os.makedirs(self.env["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+        return super().start(wait)
+
+
+def cold_start_seconds(env: dict[str, str], runs: int = 3) -> float:
+    """Median time from starting the command to the first 200 from /healthz."""
+    times = []
+    for _ in range(runs):
+        app = AppServer(env, workers=KUBERNETES_WORKERS)
+        try:
+            started = time.monotonic()
+            app.start(wait=False)
+            deadline = started + 30
+            while time.monotonic() < deadline:
+                try:
+                    # Accepted by the master at once, answered when a worker is ready.
+                    if requests.get(f"{app.url}/healthz", timeout=10).status_code == 200:
+                        break
+                except requests.ConnectionError:
+                    pass
+                time.sleep(0.005)
+            times.append(time.monotonic() - started)
+        finally:
+            app.destroy()
+    return statistics.median(times)
+
+
+def median_row(runs: list[dict]) -> dict:
+    return {key: statistics.median(run[key] for run in runs) if key in ("rps", "p50", "p99")
+            else sum(run[key] for run in runs) for key in runs[0]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per route")
-    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=5, help="wrk duration per row")
+    parser.add_argument("--connections", default="20,50", help="comma list of wrk connection counts")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", default="", help="YELB_APPSERVER_WORKERS (default: automatic)")
+    parser.add_argument("--rounds", type=int, default=2, help="measurements of each row (median)")
     args = parser.parse_args()
+    connection_counts = [int(count) for count in args.connections.split(",")]
 
     postgres = PostgresServer().start()
     redis = RedisServer().start()
-    env = {**postgres.env(), **redis.env(), "YELB_LOG_LEVEL": "warning"}
-    if args.workers:
-        env["YELB_APPSERVER_WORKERS"] = args.workers
-    app = AppServer(env, workers=int(args.workers or 0) or (2 * (os.cpu_count() or 1) + 1))
+    env = {**postgres.env(), **redis.env()}
+    floor, app = FloorServer(env, workers=KUBERNETES_WORKERS), AppServer(env, workers=KUBERNETES_WORKERS)
+    runs: dict[tuple[str, int], list[dict]] = {}
     try:
+        print(f"machine: {platform.machine()}, {len(os.sched_getaffinity(0))} usable CPUs "
+              f"({os.cpu_count()} on the host), Python {platform.python_version()}, {platform.release()}; "
+              f"gunicorn gthread {KUBERNETES_WORKERS} workers x 4 threads; wrk -t{args.threads} "
+              f"-d{args.seconds}s on 127.0.0.1 (same machine); median of {args.rounds} rounds", flush=True)
+        cold = cold_start_seconds(env)
+        floor.start()
         app.start()
-        idle = resident_mib(app.pid)
-        print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
-              f"{platform.python_version()}; wrk -c{args.connections} -t{args.threads} "
-              f"-d{args.seconds}s on 127.0.0.1 (same machine)")
-        print(f"{'route':<30} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}")
-        for name, method, path in ROUTES:
-            wrk(app.url + path, method, 4, args.connections, args.threads)  # warm-up: pools grow
-            result = wrk(app.url + path, method, args.seconds, args.connections, args.threads)
-            print(f"{name:<30} {result['rps']:>9.0f} {result['p50']:>8.2f} {result['p99']:>8.2f} "
-                  f"{result['requests']:>9} {result['errors']:>7}")
-        print(f"appserver memory (master + workers, RSS): {idle:.0f} MiB idle, "
-              f"{resident_mib(app.pid):.0f} MiB after the run")
+        idle = pss_mib(app.pid)
+        votes_before = sum(postgres.counts().values())
+        measured = [("floor", "GET", floor.url + "/")] + [(name, method, app.url + path)
+                                                          for name, method, path in ENDPOINTS]
+        warm_ups = {name: wrk(url, method, 2, max(connection_counts), args.threads)  # pools and caches fill
+                    for name, method, url in measured}
+        # Rounds, each over every row in turn, so that a burst of other work on the
+        # machine lands on all rows alike rather than on one.
+        for _ in range(args.rounds):
+            for connections in connection_counts:
+                for name, method, url in measured:
+                    runs.setdefault((name, connections), []).append(
+                        wrk(url, method, args.seconds, connections, args.threads))
+        loaded = pss_mib(app.pid)
+        votes_counted = sum(postgres.counts().values()) - votes_before
     finally:
+        floor.destroy()
         app.destroy()
         redis.destroy()
         postgres.destroy()
+    rows = {key: median_row(value) for key, value in runs.items()}
+
+    print(f"\n{'endpoint':<16}{'conns':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}"
+          f"{'/floor':>8}{'/hostname':>10}{'errors':>8}")
+    for (name, connections), row in rows.items():
+        to_floor = row["rps"] / rows["floor", connections]["rps"]
+        to_hostname = row["rps"] / rows["hostname", connections]["rps"] if name != "floor" else None
+        print(f"{name:<16}{connections:>6}{row['rps']:>9.0f}{row['p50']:>9.2f}{row['p99']:>9.2f}"
+              f"{row['p99'] / row['p50']:>9.1f}{to_floor:>8.2f}"
+              f"{'' if to_hostname is None else f'{to_hostname:.2f}':>10}{row['errors']:>8}")
+    vote_runs = [warm_ups[name] for name in VOTES] + [
+        run for name in VOTES for connections in connection_counts for run in runs[name, connections]]
+    vote_answers = sum(run["requests"] - run["errors"] for run in vote_runs)
+    print(f"\nPSS per replica ({KUBERNETES_WORKERS} workers): {idle:.1f} MiB idle, {loaded:.1f} MiB after the load")
+    print(f"cold start to the first 200 (median of 3): {cold * 1000:.0f} ms")
+    # wrk does not count answers still in flight when it stops, so the database may hold more.
+    print(f"votes in PostgreSQL: {votes_counted} for {vote_answers} answered 200 by wrk")
+
+    def ratio(name: str, other: str) -> float:
+        return min(rows[name, c]["rps"] / rows[other, c]["rps"] for c in connection_counts)
+
+    worst_tail = max(rows, key=lambda key: rows[key]["p99"] / rows[key]["p50"])
+    targets = [
+        ("hostname >= 90% of the floor", ratio("hostname", "floor"), 0.9),
+        ("getvotes >= 80% of hostname", ratio("getvotes", "hostname"), 0.8),
+        ("getstats >= 70% of hostname", ratio("getstats", "hostname"), 0.7),
+        ("each vote >= 50% of hostname", min(ratio(name, "hostname") for name in VOTES), 0.5),
+    ]
+    print("\ntargets (the worst connection count):")
+    for label, value, floor_value in targets:
+        print(f"  {label:<36} {value:6.2f}  {'met' if value >= floor_value else 'MISSED'}")
+    tail = rows[worst_tail]["p99"] / rows[worst_tail]["p50"]
+    print(f"  {'p99 <= 5 x p50 on every row':<36} {tail:6.1f}  {'met' if tail <= 5 else 'MISSED'}"
+          f" (worst: {worst_tail[0]} at {worst_tail[1]})")
+    print(f"  {'PSS after load <= 75 MiB':<36} {loaded:6.1f}  {'met' if loaded <= 75 else 'MISSED'}")
+    print(f"  {'cold start < 1 s':<36} {cold:6.2f}  {'met' if cold < 1 else 'MISSED'}")
+    print(f"  {'every vote committed before its 200':<36} {'met' if votes_counted >= vote_answers else 'MISSED'}")
 
 
 if __name__ == "__main__":

@@ -60,8 +60,8 @@ def create_app(config: Config | None = None) -> "Flask":
     # fixes its storage mode when first imported.
     from flask import Flask, request
 
-    from . import (api, errors, faults, health, metrics, openapi, replica, request_log, room,
-                   tracing, ui, version)
+    from . import (api, errors, faults, health, metrics, openapi, read_cache, replica, request_log,
+                   room, tracing, ui, version)
     from .stores import open_stores
 
     config = config or Config.from_env()
@@ -71,6 +71,7 @@ def create_app(config: Config | None = None) -> "Flask":
         votes, pageviews = open_stores(config)
     except OSError as exc:
         raise ConfigError(f"YELB_SQLITE_PATH: cannot open {config.sqlite_path!r}: {exc}") from None
+    votes = read_cache.cache_counts(votes, config.read_cache_seconds, config.metrics_dir)
     release = replica.Release.from_config(config)
     described = version.describe(config.git_revision, release.version)
     yelb = Yelb(config=config, votes=votes, pageviews=pageviews, version=described,

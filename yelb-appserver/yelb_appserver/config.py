@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
+from .cpu_limit import available_cpus
 from .options import Option, parse_options, DEFAULT_OPTIONS
 from .replica import parse_color, parse_version
 from .whereami import parse_metadata, parse_orchestrator
@@ -255,7 +256,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Git revision reported by /version; set by the image build.", "git_revision"),
     Setting("YELB_APPSERVER_PORT", "4567", _port, "Port gunicorn listens on.", "port"),
     Setting("YELB_APPSERVER_WORKERS", "", lambda v: _positive_int(v) if v.strip() else None,
-            "gunicorn worker processes; empty: 2 x CPUs + 1, at most 8.", "workers"),
+            "gunicorn worker processes; empty: CPUs + 1, at most 8, where CPUs is the container's "
+            "CPU limit when it has one.", "workers"),
     Setting("YELB_APPSERVER_THREADS", "4", _positive_int, "Threads per worker.", "threads"),
     Setting("YELB_GRACEFUL_TIMEOUT", "20", _seconds,
             "Seconds in-flight requests get to finish after SIGTERM.", "graceful_timeout"),
@@ -320,9 +322,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NOMAD_JOB_NAME", "", parse_metadata, "Set by Nomad: the job.", "nomad_job_name"),
     Setting("NOMAD_DC", "", parse_metadata, "Set by Nomad: the datacenter.", "nomad_dc"),
     Setting("NOMAD_REGION", "", parse_metadata, "Set by Nomad: the region.", "nomad_region"),
+    # Reads that scale with votes (read_cache.py): how long a worker may reuse the results.
+    Setting("YELB_READ_CACHE_SECONDS", "0.25", _seconds,
+            "Longest a vote through another replica takes to show in this one's results "
+            "(each worker shares one query among its readers); 0: every read asks the database.",
+            "read_cache_seconds"),
 )
 
-# gunicorn's worker count when YELB_APPSERVER_WORKERS is empty: 2 x CPUs + 1, at most 8.
+# gunicorn's worker count when YELB_APPSERVER_WORKERS is empty: CPUs + 1, at most 8. One
+# worker per CPU keeps the CPUs busy, the extra one covers a worker's pauses; each
+# worker's threads wait on the database for it, and every worker costs memory.
 MAX_DEFAULT_WORKERS = 8
 
 
@@ -378,6 +387,7 @@ class Config:
     nomad_job_name: str
     nomad_dc: str
     nomad_region: str
+    read_cache_seconds: float
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Config":
@@ -402,7 +412,7 @@ class Config:
 
     @property
     def worker_processes(self) -> int:
-        return self.workers or min(2 * (os.cpu_count() or 1) + 1, MAX_DEFAULT_WORKERS)
+        return self.workers or min(available_cpus() + 1, MAX_DEFAULT_WORKERS)
 
     @property
     def db_connections_per_worker(self) -> int:

@@ -6,9 +6,10 @@ Used by the `yelb-appserver` command and usable directly:
 
 from __future__ import annotations
 
+import gc
 import json
-import math
 import logging
+import math
 import os
 
 from gunicorn import glogging, util
@@ -53,7 +54,9 @@ def write_json_error(sock, status_int, reason, mesg):
     util.write_nonblock(sock, head.encode("latin-1") + body)
 
 
-# The workers call util.write_error for every error answer of their own.
+# The workers call util.write_error for every error answer of their own. gunicorn has no
+# setting for this page; a worker subclass would have to copy its whole error mapping, and
+# letting nginx replace upstream errors would also replace the app's own JSON explanations.
 util.write_error = write_json_error
 
 
@@ -77,16 +80,38 @@ logger_class = JsonLogger
 
 
 def on_starting(server):
-    stores = {
+    fields = {
+        "address": _config.address, "port": _config.port,
         "votes": (f"postgresql://{_config.db_user}@{_config.db_host}:{_config.db_port}/"
                   f"{_config.db_name}" if _config.uses_postgres
                   else f"sqlite:{_config.sqlite_path}"),
         "pageviews": (f"redis://{_config.redis_host}:{_config.redis_port}"
                       if _config.uses_redis else f"sqlite:{_config.sqlite_path}"),
+        "workers": workers, "threads": threads,
     }
+    # The fields both as the line's own keys, for log tools, and as words a reader finds.
     logging.getLogger("gunicorn.error").info(
-        "yelb-appserver starting: %s", json.dumps({"address": _config.address, "port": _config.port, **stores,
-                                                    "workers": workers, "threads": threads}))
+        "yelb-appserver starting: " + " ".join(f"{key}={value}" for key, value in fields.items()),
+        extra={"fields": fields})
+
+
+def _import_the_app() -> None:
+    """Import the app's code in the master, once: the workers inherit it when forked, so its
+    pages are shared between them instead of copied into each, and a worker starts by only
+    creating the app. The app itself is still created in each worker: its connection pools
+    and threads would not survive the fork."""
+    from . import api, errors, faults, health, metrics, openapi, read_cache, ui, version  # noqa: F401
+    from .stores import postgres, redis, sqlite  # noqa: F401
+
+
+_import_the_app()
+
+
+def when_ready(server):
+    # Objects made so far live as long as the master: left out of the garbage collector, its
+    # passes in a worker no longer write to (and so copy) the pages they share with the master.
+    gc.collect()
+    gc.freeze()
 
 
 def post_worker_init(worker):

@@ -49,10 +49,19 @@ def method_label(method: str) -> str:
     return method if method in METHODS else "other"
 
 
+# Each request's two series, looked up once per label set instead of on every request
+# (labels() takes a lock and builds its key anew). Bounded: methods are folded into
+# METHODS, routes are the app's templates, statuses the few the app answers with.
+_request_series: dict[tuple[str, str, int], tuple] = {}
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    method = method_label(method)
-    REQUESTS.labels(method, route, status).inc()
-    REQUEST_LATENCY.labels(method, route).observe(seconds)
+    key = (method_label(method), route, status)
+    series = _request_series.get(key)
+    if series is None:
+        series = _request_series.setdefault(key, (REQUESTS.labels(*key), REQUEST_LATENCY.labels(*key[:2])))
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def create_known_series(app) -> None:
