@@ -1,6 +1,7 @@
 """Chapters 1 to 3 of docs/rebuild as a learner runs them: every shell block in order, as printed.
 
-A block runs in the learner's first terminal, one bash for all three chapters, so shell
+They run in a fresh copy of the clone, as root or as a user without it. A block runs in the
+learner's first terminal, one bash for all three chapters, so shell
 variables, functions and background jobs carry over as they do for the learner. Two kinds
 of block say otherwise in their own words:
 - `# in a terminal of its own` as the first line: a server in the foreground, in a bash
@@ -16,6 +17,7 @@ import contextlib
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -102,6 +104,18 @@ def answer_problems(chapter: Path) -> list[str]:
             for name in sorted(names) if not any(name in text for text in texts)]
 
 
+def fresh_clone(target: Path) -> Path:
+    """A copy of this clone as a learner has it: the files git knows, without .venv or artefacts."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, check=True).stdout
+    for name in filter(None, listed.split(b"\0")):
+        source = ROOT / os.fsdecode(name)
+        if source.is_file():
+            (target / os.fsdecode(name)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / os.fsdecode(name))
+    return target
+
+
 def port_is_free(port: int) -> bool:
     with socket.socket() as probe:
         try:
@@ -119,18 +133,33 @@ def free_ports(count: int, start: int = 20000) -> int:
     raise RuntimeError("no free ports")
 
 
+def as_user(user: str | None, argv: list[str]) -> list[str]:
+    return ["runuser", "-u", user, "--", *argv] if user else argv
+
+
+def log_file(path: Path, user: str | None):
+    """A file for a terminal's output that its user owns, as a terminal is: nginx reopens
+    /dev/stdout, which needs the user's own permission on the file."""
+    opened = path.open("wb")
+    if user:
+        shutil.chown(path, user)
+    return opened
+
+
 class Terminal:
     """The learner's first terminal: one bash reading each block with `source`."""
 
-    def __init__(self, folder: Path, env: dict[str, str]):
+    def __init__(self, clone: Path, folder: Path, env: dict[str, str], user: str | None = None):
         self.folder = folder
         self.failed = folder / "failed"
         self.failed.touch()
+        if user:
+            shutil.chown(self.failed, user)
         self.log_path = folder / "terminal.log"
         self.count = 0
-        self.bash = subprocess.Popen(["bash", "--norc", "--noprofile"], stdin=subprocess.PIPE,
-                                     stdout=self.log_path.open("wb"), stderr=subprocess.STDOUT,
-                                     cwd=ROOT, env=env, start_new_session=True)
+        self.bash = subprocess.Popen(as_user(user, ["bash", "--norc", "--noprofile"]), stdin=subprocess.PIPE,
+                                     stdout=log_file(self.log_path, user), stderr=subprocess.STDOUT,
+                                     cwd=clone, env=env, start_new_session=True)
         self._send(f"set -o pipefail; trap 'echo \"$BASH_COMMAND (exit $?)\" >> {shlex.quote(str(self.failed))}' ERR")
 
     def _send(self, line: str) -> None:
@@ -154,6 +183,28 @@ class Terminal:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
 
+    def leftovers(self, grace: float = 30) -> list[str]:
+        """Processes the blocks started that still run after `grace` seconds to finish: jobs of
+        this bash (without job control they stay in its process group) and PostgreSQL servers
+        (pg_ctl gives them a session of their own) of the learner's folders."""
+        deadline = time.monotonic() + grace
+        while (found := self._running()) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        return found
+
+    def _running(self) -> list[str]:
+        # The terminal itself: bash, and runuser before it when it runs as another user.
+        terminal = {self.bash.pid} | {child.pid for child in psutil.Process(self.bash.pid).children()
+                                      if child.name() == "bash"}
+        found = []
+        for process in psutil.process_iter(["pid", "cmdline"]):
+            command = " ".join(process.info["cmdline"] or [])
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                if process.pid not in terminal and (os.getpgid(process.pid) == self.bash.pid
+                                                     or " -D /tmp/yelb-postgres." in command):
+                    found.append(command)
+        return found
+
     def close(self) -> None:
         # Without job control a background job stays in bash's process group.
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -168,12 +219,12 @@ class Terminal:
 class Server:
     """A block run in a terminal of its own: a foreground server, stopped with Ctrl-C."""
 
-    def __init__(self, step: Step, folder: Path, env: dict[str, str], number: int):
+    def __init__(self, step: Step, clone: Path, folder: Path, env: dict[str, str], user: str | None = None):
         self.step = step
-        self.log_path = folder / f"server-{number}.log"
-        self.process = subprocess.Popen(["bash", "-c", step.text], stdout=self.log_path.open("wb"),
+        self.log_path = folder / f"server-{step.chapter.stem}-{step.line}.log"
+        self.process = subprocess.Popen(as_user(user, ["bash", "-c", step.text]), stdout=log_file(self.log_path, user),
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                        cwd=ROOT, env=env, start_new_session=True)
+                                        cwd=clone, env=env, start_new_session=True)
 
     def wait_until_listening(self, timeout: float = 600) -> None:
         deadline = time.monotonic() + timeout

@@ -12,12 +12,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import psutil
 import pytest
 
-from tests.docs.learning_path import (CHAPTERS, Server, Terminal, answer_problems, free_ports,
+from tests.docs.learning_path import (CHAPTERS, Server, Terminal, answer_problems, as_user, free_ports, fresh_clone,
                                       port_is_free, start_up_log_claims, steps)
 from tests.docs.markdown import ROOT
 from yelb_appserver.config import SETTINGS
@@ -44,9 +45,14 @@ def learner_env(ports: dict[str, int]) -> dict[str, str]:
     return env
 
 
-def run_path(chapters: list[Path], folder: Path, env: dict[str, str]) -> dict[Path, str]:
-    """Run the chapters' blocks in order; the output of each chapter's servers."""
-    terminal = Terminal(folder, env)
+def run_path(chapters: list[Path], folder: Path, env: dict[str, str], user: str | None = None) -> dict[Path, str]:
+    """Run the chapters' blocks in order in a fresh clone under folder; the output of each chapter's servers."""
+    clone = fresh_clone(folder / "clone")
+    work = folder / "work"
+    work.mkdir()
+    if user:
+        subprocess.run(["chown", "-R", user, str(folder)], check=True)
+    terminal = Terminal(clone, work, env, user)
     running: list[Server] = []
     output = {chapter: "" for chapter in chapters}
 
@@ -61,17 +67,18 @@ def run_path(chapters: list[Path], folder: Path, env: dict[str, str]) -> dict[Pa
             for step in steps([chapter]):
                 if step.kind == "server":
                     stop_servers()
-                    running.append(Server(step, folder, env, len(list(folder.glob("server-*.log")))))
+                    running.append(Server(step, clone, work, env, user))
                     running[-1].wait_until_listening()
                 elif step.kind == "refused":
-                    result = subprocess.run(["bash", "-c", step.text], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                            capture_output=True, text=True, timeout=300)
+                    result = subprocess.run(as_user(user, ["bash", "-c", step.text]), cwd=clone, env=env,
+                                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
                     said = result.stdout + result.stderr
                     assert result.returncode != 0 and step.refusal in said, f"{step.where}: not refused as printed\n{said}"
                 else:
                     failed = terminal.run(step)
                     assert failed == [], f"{step.where}: {failed}\n{terminal.log()}"
             stop_servers()
+        assert terminal.leftovers() == [], "the chapters' clean-up leaves these running"
     finally:
         stop_servers()
         terminal.close()
@@ -79,24 +86,19 @@ def run_path(chapters: list[Path], folder: Path, env: dict[str, str]) -> dict[Pa
 
 
 @pytest.fixture
-def clean_clone():
-    """The path writes yelb.sqlite3 into the clone and starts its own PostgreSQL in /tmp: keep a
-    learner's file aside, and stop and remove a PostgreSQL a failed run left behind."""
-    aside = {path: path.with_name(path.name + ".aside") for path in ROOT.glob("yelb.sqlite3*")}
-    for path, kept in aside.items():
-        path.rename(kept)
+def learner_folder():
+    """Where a run keeps its clone, in /tmp where a user without root can reach it. A failed run
+    may leave its own PostgreSQL (which pg_ctl starts in a session of its own) running: stop it."""
+    folder = Path(tempfile.mkdtemp(prefix="yelb-learner-", dir="/tmp"))
     before = set(Path("/tmp").glob("yelb-postgres.*"))
-    yield
-    for folder in set(Path("/tmp").glob("yelb-postgres.*")) - before:
+    yield folder
+    for data in set(Path("/tmp").glob("yelb-postgres.*")) - before:
         for process in psutil.process_iter(["cmdline"]):
-            if str(folder) in " ".join(process.info["cmdline"] or []):
+            if str(data) in " ".join(process.info["cmdline"] or []):
                 with contextlib.suppress(psutil.Error):
                     process.send_signal(signal.SIGQUIT)  # PostgreSQL's immediate shutdown
-        shutil.rmtree(folder, ignore_errors=True)
-    for path in ROOT.glob("yelb.sqlite3*"):
-        path.unlink()
-    for path, kept in aside.items():
-        kept.rename(path)
+        shutil.rmtree(data, ignore_errors=True)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def ports_for(variant: str) -> tuple[dict[str, int], list[socket.socket]]:
@@ -107,9 +109,10 @@ def ports_for(variant: str) -> tuple[dict[str, int], list[socket.socket]]:
         for name, count in PORTS.items():
             for port in range(default_port(name), default_port(name) + count):
                 if port_is_free(port):
+                    # Bound, not listening: no server can have the port, and a connection to it
+                    # is refused at once instead of waiting for an answer that never comes.
                     holder = socket.socket()
                     holder.bind(("0.0.0.0", port))
-                    holder.listen()
                     held.append(holder)
     exported, start = {}, 20000
     for name, count in PORTS.items():
@@ -119,12 +122,18 @@ def ports_for(variant: str) -> tuple[dict[str, int], list[socket.socket]]:
     return exported, held
 
 
+# The user without root a root test run becomes; a run without root is that case itself.
+NOT_ROOT = "nobody" if os.geteuid() == 0 else None
+
+
 @pytest.mark.timeout(1800)
-@pytest.mark.parametrize("variant", ["defaults", "defaults taken"])
-def test_chapters_1_to_3_run_as_printed(variant, clean_clone, tmp_path):
+@pytest.mark.parametrize("who, variant", [("root", "defaults"), ("without root", "defaults taken")])
+def test_chapters_1_to_3_run_as_printed(who, variant, learner_folder):
+    if who == "root" and os.geteuid() != 0:
+        pytest.skip("root's way through the chapters needs root")
     exported, held = ports_for(variant)
     try:
-        output = run_path(CHAPTERS, tmp_path, learner_env(exported))
+        output = run_path(CHAPTERS, learner_folder, learner_env(exported), None if who == "root" else NOT_ROOT)
     finally:
         for holder in held:
             holder.close()
