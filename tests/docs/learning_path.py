@@ -160,6 +160,7 @@ class Terminal:
         self.bash = subprocess.Popen(as_user(user, ["bash", "--norc", "--noprofile"]), stdin=subprocess.PIPE,
                                      stdout=log_file(self.log_path, user), stderr=subprocess.STDOUT,
                                      cwd=clone, env=env, start_new_session=True)
+        self.earlier = {process.pid for process in psutil.process_iter()}
         self._send(f"set -o pipefail; trap 'echo \"$BASH_COMMAND (exit $?)\" >> {shlex.quote(str(self.failed))}' ERR")
 
     def _send(self, line: str) -> None:
@@ -200,7 +201,7 @@ class Terminal:
         for process in psutil.process_iter(["pid", "cmdline"]):
             command = " ".join(process.info["cmdline"] or [])
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                if process.pid not in terminal and (os.getpgid(process.pid) == self.bash.pid
+                if process.pid not in terminal | self.earlier and (os.getpgid(process.pid) == self.bash.pid
                                                      or " -D /tmp/yelb-postgres." in command):
                     found.append(command)
         return found

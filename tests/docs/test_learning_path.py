@@ -78,7 +78,8 @@ def run_path(chapters: list[Path], folder: Path, env: dict[str, str], user: str 
                     failed = terminal.run(step)
                     assert failed == [], f"{step.where}: {failed}\n{terminal.log()}"
             stop_servers()
-        assert terminal.leftovers() == [], "the chapters' clean-up leaves these running"
+        leftovers = terminal.leftovers()
+        assert leftovers == [], f"the chapters' clean-up leaves these running: {leftovers}"
     finally:
         stop_servers()
         terminal.close()
