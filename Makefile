@@ -49,7 +49,8 @@ stack-up: ## run the native stack (3 replicas, fault injection on) on http://127
 	.venv/bin/python -m stack up --replicas 3
 
 render-k8s: ## regenerate deployments/kubernetes/yelb.yaml from the Kustomize base
-	kubectl kustomize deployments/kubernetes/base > deployments/kubernetes/yelb.yaml
+	@scripts/bootstrap test
+	.venv/bin/kubectl kustomize deployments/kubernetes/base > deployments/kubernetes/yelb.yaml
 
 # Demo runbooks (demos/README.md). Each demo starts the whole stack on
 # http://localhost:8080 itself (demo 5: drives the docker compose stack);

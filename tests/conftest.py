@@ -7,11 +7,18 @@ appserver creates a missing database itself, so a new name is a clean slate.
 from __future__ import annotations
 
 import itertools
+import os
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 
 from stack.services import AppServer, PostgresServer, RedisServer
+
+# kubectl, shellcheck, actionlint and hadolint are wheels of requirements-dev.txt, installed next
+# to this Python: first on the PATH, for the tests and every command they start.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 
 @pytest.fixture(scope="session")

@@ -71,7 +71,7 @@ def test_a_budget_below_the_workers_stops_the_start_with_one_line(tmp_path):
 # Three replicas at a budget of 4 fill exactly what a non-superuser may use.
 @pytest.mark.parametrize("small_postgres", [3 * 4 + RESERVED], indirect=True)
 def test_replicas_at_full_scale_stay_within_the_budget_under_load(appserver_factory, small_postgres):
-    """The issue's 5 replicas x 8 workers against 100 slots, in small: three
+    """5 replicas x 8 workers against 100 slots, in small: three
     replicas of 2 workers x 4 threads, busy enough that every pool would grow
     to its old size (4 per worker: 24 wanted, 12 free), must share 12."""
     replicas = [appserver_factory({**app_role_env(small_postgres, "yelbdatabase"),

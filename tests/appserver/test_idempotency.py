@@ -98,7 +98,7 @@ def answers_everything(api) -> bool:
 
 
 def test_unique_key_flood_then_forced_reconnect_keeps_answering(appserver_factory, postgres, database_name):
-    """The issue's outage, scaled to this machine: with a million expired keys a
+    """A production outage, scaled to this machine: with a million expired keys a
     reconnect that deletes them all outlasts the connect budget, so every vote,
     getvotes and readyz answered 503 for ever. Now connecting costs the same
     whatever the table holds, and the keys go in small batches."""

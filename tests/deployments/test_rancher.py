@@ -58,7 +58,7 @@ def deep_merge(base: dict, override: dict) -> dict:
 def test_chart_carries_rancher_files():
     assert "helm test" in (CHART_DIR / "app-readme.md").read_text()
     asked = {q["variable"] for q in flat_questions(load(CHART_DIR / "questions.yaml")["questions"])}
-    # The minimum: replicas, ingress host, registry, persistence.
+    # What an operator must be asked at least: replicas, ingress host, registry, persistence.
     assert {"appserver.replicas", "ingress.host", "image.registry", "db.persistence.enabled"} <= asked
 
 

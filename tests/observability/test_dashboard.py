@@ -69,7 +69,7 @@ def test_queries_name_only_what_the_appserver_exports(dashboard, exported_metric
 
 
 def test_dashboard_covers_what_operators_ask_for(dashboard):
-    """Request rate, errors, p99, votes by option and dependency health, as the issue lists."""
+    """Request rate, errors, p99, votes by option and dependency health: what an operator looks at first."""
     text = " ".join(queries(dashboard).values())
     for needed in (r"rate\(yelb_http_requests_total", r'status=~"5\.\."', r"histogram_quantile\(0\.99",
                    r"sum by \(option\) \(rate\(yelb_votes_total", r"yelb_dependency_up",

@@ -238,7 +238,7 @@ def one_replica_front(appserver_factory, yelb_env, tmp_path):
 
 def test_one_client_over_the_vote_limit_is_refused_with_a_json_429(one_replica_front, postgres,
                                                                     database_name):
-    """A script voting as fast as it can (the issue's 10,000 votes in 39 s) is held to the
+    """A script voting as fast as it can (10,000 votes in 39 s against the old front) is held to the
     per-address rate (default 30/s after a burst of 60); the reads never count against it."""
     front = one_replica_front
     session = requests.Session()

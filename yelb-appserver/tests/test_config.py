@@ -46,6 +46,7 @@ BAD_VALUES = {
     "NOMAD_JOB_NAME": ["j" * 300],
     "NOMAD_DC": ["dc\x1b[31m"],
     "NOMAD_REGION": ["r" * 300],
+    "YELB_READ_CACHE_SECONDS": ["-0.1", "often", "3601"],
 }
 # Settings any text is good for: names, paths, secrets. YELB_SQLITE_PATH is checked when
 # the store opens (test_an_unusable_sqlite_path_names_the_variable).

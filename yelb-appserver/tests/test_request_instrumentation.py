@@ -7,10 +7,11 @@ from yelb_appserver import metrics
 
 
 def test_invented_methods_and_paths_do_not_grow_the_request_series(client):
+    known_before = len(metrics._request_series)  # other tests in this process add their own
     for index in range(300):
         client.open(f"/nowhere/{index}", method=f"INVENTED{index}")
         client.get(f"/api/votes/{index}")
-    assert len(metrics._request_series) <= 10
+    assert len(metrics._request_series) - known_before <= 10
 
 
 def test_a_broken_log_pipe_does_not_fail_requests(make_app, monkeypatch):

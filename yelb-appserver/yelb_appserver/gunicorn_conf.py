@@ -7,10 +7,12 @@ Used by the `yelb-appserver` command and usable directly:
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import logging
 import math
 import os
+import pkgutil
 
 from gunicorn import glogging, util
 from prometheus_client import multiprocess
@@ -100,8 +102,11 @@ def _import_the_app() -> None:
     pages are shared between them instead of copied into each, and a worker starts by only
     creating the app. The app itself is still created in each worker: its connection pools
     and threads would not survive the fork."""
-    from . import api, errors, faults, health, metrics, openapi, read_cache, ui, version  # noqa: F401
-    from .stores import postgres, redis, sqlite  # noqa: F401
+    import yelb_appserver
+
+    for module in pkgutil.walk_packages(yelb_appserver.__path__, "yelb_appserver."):
+        if module.name != "yelb_appserver.wsgi":  # wsgi.py creates the app when imported
+            importlib.import_module(module.name)
 
 
 _import_the_app()

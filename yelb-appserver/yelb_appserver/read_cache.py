@@ -14,8 +14,8 @@ A copy is dated by when its query started, so a vote that another replica had
 committed before then is always in it, and one committed later is seen by every
 reader at most YELB_READ_CACHE_SECONDS after its answer.
 
-Injected faults still reach every request: latency_ms and error_rate act before
-the route, and db_latency_ms delays each query, which shared readers wait for.
+Delays or errors added before the route or around the store still reach every
+reader: readers sharing a query wait for it.
 """
 
 from __future__ import annotations

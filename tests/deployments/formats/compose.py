@@ -36,7 +36,7 @@ def image_variables(files: list[Path]) -> set[str]:
 
 
 def config(files: list[Path], env: dict[str, str]) -> dict:
-    command = [renders.require_tool("docker-compose", "docker-compose"), "--project-directory", str(files[0].parent)]
+    command = [renders.require_tool("docker-compose", "the Debian package docker-compose"), "--project-directory", str(files[0].parent)]
     for path in files:
         command += ["-f", str(path)]
     result = subprocess.run(command + ["config"], capture_output=True, text=True, timeout=60, check=False,
