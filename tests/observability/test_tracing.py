@@ -134,9 +134,8 @@ def test_a_vote_through_the_front_is_one_trace_with_its_postgresql_spans(traced_
     assert {resource["service.name"] for resource, _ in spans} == {"yelb-appserver-under-test"}
 
     # The request log line of that vote names the trace.
-    logged = [json.loads(line) for line in appserver.log_text().splitlines()
-              if line.startswith("{") and '"message": "request"' in line]
-    votes = [line for line in logged if line["path"] == "/api/votes/ihop"]
+    logged = [json.loads(line) for line in appserver.log_text().splitlines() if line.startswith("{")]
+    votes = [line for line in logged if line.get("message") == "request" and line["path"] == "/api/votes/ihop"]
     assert [line.get("trace_id") for line in votes] == [trace_id.hex()]
 
 
