@@ -260,3 +260,16 @@ def test_the_room_is_set_through_the_formats_own_knobs(format_name):
     env = appserver_env(load(False, room=SPEAKER_ROOM))
     assert {name: env[name].literal for name in ROOM_SETTINGS} == SPEAKER_ROOM, format_name
     assert room_of(env) == (["tabs", "spaces"], SPEAKER_ROOM["YELB_QUESTION"], SPEAKER_ROOM["YELB_PUBLIC_URL"])
+
+
+# Formats whose knobs a speaker can leave empty (an unset shell variable, a blank chart
+# value): empty must mean the appserver's default there. The Nomad job and the Rancher 1.6
+# form refuse an empty question instead, and a Kustomize overlay merges only what it sets.
+EMPTY_ALLOWED = sorted(name for name in FORMATS if name.split("/")[0] in ("compose", "swarm", "helm"))
+
+
+@pytest.mark.parametrize("format_name", EMPTY_ALLOWED)
+def test_an_empty_room_keeps_the_appservers_defaults(format_name):
+    _, load = FORMATS[format_name]
+    env = appserver_env(load(False, room=dict.fromkeys(ROOM_SETTINGS, "")))
+    assert room_of(env) == room_of({}), format_name
