@@ -56,6 +56,39 @@ variable "color" {
   }
 }
 
+variable "options" {
+  description = "What the room votes on (YELB_OPTIONS): name, name=Label or name=Label|Tagline, comma separated; empty: the four original restaurants."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = can(regex("^$|^[a-z0-9][a-z0-9_-]{0,29}(=[^,]*)?(,[a-z0-9][a-z0-9_-]{0,29}(=[^,]*)?)*$", var.options))
+    error_message = "The options variable must be a comma list of name, name=Label or name=Label|Tagline, names of 1-30 of a-z, 0-9, - and _, e.g. kubernetes=Kubernetes,nomad=Nomad."
+  }
+}
+
+variable "question" {
+  description = "The question above the options, on the page and the presenter view (YELB_QUESTION)."
+  type        = string
+  default     = "Where should we go for lunch?"
+
+  validation {
+    condition     = can(regex("\\S", var.question)) && can(regex("^(?s).{1,120}$", var.question))
+    error_message = "The question variable must not be empty and must be at most 120 characters long."
+  }
+}
+
+variable "public_url" {
+  description = "Address the audience's phones open, drawn as the QR code (YELB_PUBLIC_URL); empty: the page's own address."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.public_url == "" || (can(regex("^.{0,200}$", var.public_url)) && can(regex("^https?://[^\\s/?#]+([/?#]\\S*)?$", var.public_url)))
+    error_message = "The public_url variable must be empty or an http:// or https:// URL with a host, at most 200 characters, e.g. https://vote.example.org/."
+  }
+}
+
 variable "appserver_count" {
   description = "Appserver allocations to start with (nomad job scale changes it at run time)."
   type        = number
@@ -371,6 +404,10 @@ job "yelb" {
         # this plus the 20 s graceful drain fits inside kill_timeout.
         YELB_SHUTDOWN_DELAY      = "5"
         PROMETHEUS_MULTIPROC_DIR = "/tmp/metrics"
+        # The room; empty options or URL: the appserver's defaults.
+        YELB_OPTIONS    = "${var.options}"
+        YELB_QUESTION   = "${var.question}"
+        YELB_PUBLIC_URL = "${var.public_url}"
         # The release the page colours this replica's answers by: the image tag.
         YELB_VERSION = "${var.tag}"
         YELB_COLOR   = "${var.color}"

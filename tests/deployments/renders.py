@@ -31,7 +31,7 @@ RENDER_AUTH = {"auth": {"password": "render-only-password"}}
 HELM_VALUE_SETS: dict[str, dict] = {
     "defaults": {"db": RENDER_AUTH},
     "scale-out-ingress-tls": {
-        "appserver": {"replicas": 3, "options": "kubernetes=Kubernetes|Pods everywhere,nomad=Nomad"},
+        "appserver": {"replicas": 3},
         "autoscaling": {"enabled": True, "minReplicas": 3, "maxReplicas": 8},
         "podDisruptionBudget": {"enabled": True, "minAvailable": 2},
         "ingress": {"enabled": True, "className": "nginx", "host": "yelb.example.test",

@@ -120,8 +120,8 @@ def nomad_fleet() -> Fleet:
     (update,) = job.get("update", [{}])
     groups = dict(nomad.blocks(job, "group"))
     (task,) = [body for _, body in nomad.blocks(groups["appserver"], "task")]
-    env = {k: str(nomad.unquote(v)) for block in task.get("env", []) for k, v in block.items()
-           if not k.startswith("__")}
+    env = {k: nomad.with_variables(str(nomad.unquote(v)), variables) for block in task.get("env", [])
+           for k, v in block.items() if not k.startswith("__")}
     (db_task,) = [body for _, body in nomad.blocks(groups["db"], "task")]
     (db_config,) = db_task["config"]
     # Nomad replaces an allocation before starting its successor unless canaries are asked for.

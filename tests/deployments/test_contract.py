@@ -12,7 +12,9 @@ loader in formats/.
 - probe and health-check paths are routes of the tier they probe;
 - every name a tier is pointed at is a service of the same deployment;
 - the appserver reports its image tag as its release (its colour derived from
-  it unless set), and gets where-am-I metadata from its orchestrator.
+  it unless set), and gets where-am-I metadata from its orchestrator;
+- the room (options, question, public URL) is set through the format's own
+  knobs, and left alone it keeps the appserver's defaults.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ import yaml
 from yelb_appserver.config import ConfigError
 
 from . import renders
-from .formats import PUBLIC_REGISTRY, PUBLIC_TAG, REDIS, Deployment, Value, compose, kubernetes, nomad
+from .formats import (PUBLIC_REGISTRY, PUBLIC_TAG, REDIS, ROOM_SETTINGS, Deployment, Value, compose, kubernetes,
+                      nomad)
 from .formats.app import DEFAULTS, SETTING_NAMES, config_for, image_env, probe_paths, ui_probe_paths
 
 REPO = renders.REPO
@@ -234,3 +237,39 @@ def test_where_am_i_comes_from_the_orchestrator(loaded):
     expected = PLATFORM_ENV[deployment.name.split("/")[0]]
     given = {name: value for name, value in env.items() if name in PLATFORM_SETTINGS}
     assert given == expected, deployment.name
+
+
+# A speaker's room, with characters a format could mangle: quotes, a pipe, a dollar sign.
+SPEAKER_ROOM = {"YELB_OPTIONS": "tabs=Tabs|The one true indent,spaces=Spaces",
+                "YELB_QUESTION": 'Tabs or spaces? Say "tabs" for $0',
+                "YELB_PUBLIC_URL": "https://vote.example.org/room-4?from=qr"}
+
+
+def room_of(env: dict[str, Value]) -> tuple:
+    config = config_for(as_environ(env))
+    return [option.name for option in config.options], config.question, config.public_url
+
+
+def test_the_room_keeps_the_appservers_defaults_unless_set(loaded):
+    deployment = loaded[0]
+    assert room_of(appserver_env(deployment)) == room_of({}), deployment.name
+
+
+def test_the_room_is_set_through_the_formats_own_knobs(format_name):
+    _, load = FORMATS[format_name]
+    env = appserver_env(load(False, room=SPEAKER_ROOM))
+    assert {name: env[name].literal for name in ROOM_SETTINGS} == SPEAKER_ROOM, format_name
+    assert room_of(env) == (["tabs", "spaces"], SPEAKER_ROOM["YELB_QUESTION"], SPEAKER_ROOM["YELB_PUBLIC_URL"])
+
+
+# Formats whose knobs a speaker can leave empty (an unset shell variable, a blank chart
+# value): empty must mean the appserver's default there. The Nomad job and the Rancher 1.6
+# form refuse an empty question instead, and a Kustomize overlay merges only what it sets.
+EMPTY_ALLOWED = sorted(name for name in FORMATS if name.split("/")[0] in ("compose", "swarm", "helm"))
+
+
+@pytest.mark.parametrize("format_name", EMPTY_ALLOWED)
+def test_an_empty_room_keeps_the_appservers_defaults(format_name):
+    _, load = FORMATS[format_name]
+    env = appserver_env(load(False, room=dict.fromkeys(ROOM_SETTINGS, "")))
+    assert room_of(env) == room_of({}), format_name

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from stack.nginx import NginxFront
+from yelb_appserver.config import Config, ConfigError
 
 from .renders import (CHART_DIR, HELM_VALUE_SETS, NAMESPACE, PERSISTENCE_UPGRADES, RELEASE, RENDER_AUTH,
                       TEST_REGISTRY, TEST_TAG, helm_docs, helm_manifests, pod_specs)
@@ -264,26 +265,63 @@ def test_packaged_chart_carries_the_test_script_and_rancher_files(tmp_path):
     assert pod["spec"]["containers"][0]["command"][2] == (CHART_DIR / "files" / "vote_check.py").read_text()
 
 
-def test_options_reach_the_appserver_only_when_set():
-    from yelb_appserver.config import Config
+# The room a speaker sets up: chart value -> the appserver setting it becomes.
+ROOM_VALUES = {"options": "YELB_OPTIONS", "question": "YELB_QUESTION", "publicUrl": "YELB_PUBLIC_URL"}
 
-    def appserver_env(value_set):
-        (deployment,) = [doc for doc in helm_docs(value_set) if doc["kind"] == "Deployment"
-                         and doc["metadata"]["name"].endswith("yelb-appserver")]
-        return {item["name"]: item.get("value") for item in
-                deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
 
-    assert "YELB_OPTIONS" not in appserver_env("defaults")
-    options = appserver_env("scale-out-ingress-tls")["YELB_OPTIONS"]
-    assert [option.name for option in Config.from_env({"YELB_OPTIONS": options}).options] == [
-        "kubernetes", "nomad"]
+def appserver_env(docs: list[dict]) -> dict[str, str | None]:
+    (deployment,) = [doc for doc in docs if doc["kind"] == "Deployment"
+                     and doc["metadata"]["name"].endswith("yelb-appserver")]
+    return {item["name"]: item.get("value") for item in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+
+def test_the_room_reaches_the_appserver_only_when_set(chart):
+    """Empty values are left out, so the appserver keeps its own question and options."""
+    defaults = appserver_env(render_docs(chart, {"db": RENDER_AUTH}))
+    assert not set(ROOM_VALUES.values()) & set(defaults)
+    room = {"options": "kubernetes=Kubernetes|Pods everywhere,nomad=Nomad",
+            "question": "Which orchestrator runs your next demo?", "publicUrl": "https://vote.example.org/room-4"}
+    env = appserver_env(render_docs(chart, {"db": RENDER_AUTH, "appserver": room}))
+    config = Config.from_env({name: env[name] for name in ROOM_VALUES.values()})
+    assert [option.name for option in config.options] == ["kubernetes", "nomad"]
+    assert (config.question, config.public_url) == (room["question"], room["publicUrl"])
+
+
+# Question and public URL: the schema's limits are the appserver's.
+ROOM_ANSWERS = [
+    ("question", "Which of these " + "really " * 20 + "matters?", False),
+    ("question", "   ", False),
+    ("question", "Q" * 120, True),
+    ("question", "Tabs or spaces? (Be honest.)", True),
+    ("publicUrl", "vote.example.org", False),
+    ("publicUrl", "javascript:alert(1)", False),
+    ("publicUrl", "https://", False),
+    ("publicUrl", "https://vote.example.org/room 4", False),
+    ("publicUrl", "https://vote.example.org/" + "r" * 200, False),
+    ("publicUrl", "http://192.168.1.20:8080/", True),
+    ("publicUrl", "https://vote.example.org/room-4?from=qr#top", True),
+]
+
+
+@pytest.mark.parametrize(("key", "answer", "accepted"), ROOM_ANSWERS)
+def test_the_schema_refuses_what_the_appserver_refuses(chart, key, answer, accepted):
+    values = {"db": RENDER_AUTH, "appserver": {key: answer}}
+    try:
+        Config.from_env({ROOM_VALUES[key]: answer})
+        started = True
+    except ConfigError:
+        started = False
+    assert started is accepted, "the appserver's limits changed: update this table"
+    if accepted:
+        assert appserver_env(render_docs(chart, values))[ROOM_VALUES[key]] == answer
+    else:
+        with pytest.raises(helm.HelmValuesError, match=f"/appserver/{key}"):
+            chart.render(values, name=RELEASE, namespace=NAMESPACE)
 
 
 def test_release_and_colour_follow_the_tag_unless_set(chart):
     def release_env(values):
-        (deployment,) = [doc for doc in render_docs(chart, values) if doc["kind"] == "Deployment"
-                         and doc["metadata"]["name"].endswith("yelb-appserver")]
-        env = {item["name"]: item.get("value") for item in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+        env = appserver_env(render_docs(chart, values))
         return env.get("YELB_VERSION"), env.get("YELB_COLOR")
 
     assert release_env({"db": {"auth": {"password": "p"}}}) == (str(chart.metadata["appVersion"]), None)

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from yelb_appserver.config import Config
+
+from .formats import ROOM_SETTINGS, kubernetes
 from .kustomize_components import component_renders
 from .renders import CHART_DIR, KUSTOMIZE_DIR, TEST_REGISTRY, TEST_TAG, kustomize_docs, kustomize_targets, \
     kustomize_text, pod_specs
@@ -50,6 +53,28 @@ def test_base_is_the_four_tiers_in_a_restricted_namespace():
     refs = {env["valueFrom"]["secretKeyRef"]["name"] for c in containers(docs)
             for env in c.get("env", []) if "secretKeyRef" in env.get("valueFrom", {})}
     assert refs == {secret["metadata"]["name"]}
+
+
+def test_the_readmes_room_overlay_sets_the_room_and_rolls_the_appservers(tmp_path):
+    """The README's overlay, beside a clone as it says, renders the speaker's room; the
+    ConfigMap's new name is what makes the appservers roll onto it."""
+    readme = (KUSTOMIZE_DIR / "README.md").read_text()
+    example = readme.split("cat > my-room/kustomization.yaml <<'YAML'\n", 1)[1].split("    YAML\n", 1)[0]
+    (tmp_path / "deployments").symlink_to(KUSTOMIZE_DIR.parent)
+    (tmp_path / "my-room").mkdir()
+    (tmp_path / "my-room" / "kustomization.yaml").write_text(
+        "".join(line.removeprefix("    ") for line in example.splitlines(keepends=True)))
+    result = subprocess.run(["kubectl", "kustomize", str(tmp_path / "my-room")],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    docs = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    env = {name: value.literal for name, value in
+           kubernetes.from_documents("my-room", docs, "", "").tiers["yelb-appserver"].env.items()}
+    config = Config.from_env({name: env[name] for name in ROOM_SETTINGS})
+    assert ([o.name for o in config.options], config.question, config.public_url) == (
+        ["kubernetes", "nomad", "swarm"], "Which orchestrator runs your next demo?", "https://vote.example.org/")
+    (room,) = by_kind(docs, "ConfigMap")
+    assert room.startswith("yelb-room-") and room not in by_kind(kustomize_docs("laptop"), "ConfigMap")
 
 
 def test_base_pulls_the_release_the_chart_ships_if_not_present():

@@ -3,6 +3,7 @@ use values the chart knows, and the Rancher 1.6 catalog entry is complete."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -69,6 +70,17 @@ def test_every_question_is_a_chart_value_with_its_default(chart):
         assert lookup(chart.values, question["variable"]) == question["default"], question["variable"]
         if question["type"] == "enum":
             assert question["default"] in question["options"]
+
+
+def test_form_length_limits_are_the_schemas():
+    schema = json.loads((CHART_DIR / "values.schema.json").read_text())
+    limited = [q for q in flat_questions(load(CHART_DIR / "questions.yaml")["questions"]) if "max_length" in q]
+    assert limited
+    for question in limited:
+        node = schema
+        for key in question["variable"].split("."):
+            node = node["properties"][key]
+        assert question["max_length"] == node["maxLength"], question["variable"]
 
 
 def test_question_answers_pass_the_schema(chart):

@@ -199,6 +199,12 @@ def test_the_appserver_scales_within_its_scaling_block(job):
     ({"ui_count": 0}, "at least 1"),
     ({"service_provider": "kubernetes"}, "nomad or consul"),
     ({"regsitry": "harbor.example.com/yelb"}, "no variable"),
+    ({"options": "Kubernetes,nomad"}, "comma list"),
+    ({"question": "Which of these " + "really " * 20 + "matters?"}, "at most 120 characters"),
+    ({"question": "   "}, "must not be empty"),
+    ({"public_url": "vote.example.org"}, "http:// or https://"),
+    ({"public_url": "javascript:alert(1)"}, "http:// or https://"),
+    ({"public_url": "https://vote.example.org/room 4"}, "http:// or https://"),
 ])
 def test_bad_variables_are_refused_naming_the_variable(overrides, complaint):
     ((name, value),) = overrides.items()
@@ -309,6 +315,16 @@ def test_appserver_gets_what_it_needs_and_nothing_it_does_not_read(appserver_tas
 def test_appserver_static_env_passes_the_appservers_own_validation(appserver_task):
     config = Config.from_env(appserver_task.env)
     assert config.shutdown_delay > 0
+
+
+def test_the_room_is_three_variables_whose_defaults_are_the_appservers(appserver_task):
+    assert Config.from_env(appserver_task.env).question == SETTING_DEFAULTS["YELB_QUESTION"]
+    room = {"options": "tabs=Tabs|The one true indent,spaces=Spaces", "question": "Tabs or spaces?",
+            "public_url": "https://vote.example.org/room-4"}
+    job = load_job(overrides=room)
+    config = Config.from_env(job.groups["appserver"].tasks["yelb-appserver"].env)
+    assert ([option.name for option in config.options], config.question, config.public_url) == (
+        ["tabs", "spaces"], room["question"], room["public_url"])
 
 
 def test_upstreams_come_from_the_catalogue_never_from_sqlite(appserver_task):

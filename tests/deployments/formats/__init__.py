@@ -3,7 +3,8 @@ model, so the contract test can hold every format to the application.
 
 A loader is called with `retarget=False` (the public defaults) or `True` (the
 format's one registry knob and one tag knob, and nothing else, pointed at
-RETARGET_REGISTRY / RETARGET_TAG)."""
+RETARGET_REGISTRY / RETARGET_TAG), and optionally `room`: the appserver settings
+of the room (ROOM_SETTINGS) as a speaker sets them, through the format's own knobs."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ PUBLIC_REGISTRY = "ghcr.io/yelb-project"
 PUBLIC_TAG = tomllib.loads((REPO / "yelb-appserver" / "pyproject.toml").read_text())["project"]["version"]
 # Redis is the stock image mirrored under the registry with its upstream tag.
 REDIS = "redis:7-alpine"
+# What a speaker changes for a room: the options, the question, the URL the QR code shows.
+ROOM_SETTINGS = ("YELB_OPTIONS", "YELB_QUESTION", "YELB_PUBLIC_URL")
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,8 @@ def from_config(name: str, compose: dict, registry: str, tag: str, extra_checks=
             env = dict(item.split("=", 1) for item in env)
         tiers[service_name] = Tier(
             service=service_name, image=service["image"],
-            env={key: Value(literal=str(value)) for key, value in env.items()},
+            # `config` writes a literal $ as $$, so that its output can be read again.
+            env={key: Value(literal=str(value).replace("$$", "$")) for key, value in env.items()},
             ports=ports_of(service), listens=ports_of(service),
             http_checks=healthcheck_paths(service) | (extra_checks or {}).get(service_name, set()))
     return Deployment(name=name, tiers=tiers, services=set(compose["services"]),
@@ -73,9 +74,11 @@ def from_config(name: str, compose: dict, registry: str, tag: str, extra_checks=
 
 
 def compose_files(files: list[Path], name: str):
-    """A compose deployment; retargeted through YELB_REGISTRY and YELB_TAG alone."""
-    def load(retarget: bool) -> Deployment:
+    """A compose deployment; retargeted through YELB_REGISTRY and YELB_TAG alone, the
+    room set through the variables named as the settings."""
+    def load(retarget: bool, room: dict[str, str] | None = None) -> Deployment:
         env = dict(zip(KNOBS, (RETARGET_REGISTRY, RETARGET_TAG))) if retarget else {}
+        env.update(room or {})
         deployment = from_config(name, config(files, env), *((RETARGET_REGISTRY, RETARGET_TAG) if retarget
                                                              else (PUBLIC_REGISTRY, PUBLIC_TAG)))
         deployment.image_knobs = image_variables(files)
@@ -83,11 +86,14 @@ def compose_files(files: list[Path], name: str):
     return load
 
 
-def rancher_v1(retarget: bool) -> Deployment:
+def rancher_v1(retarget: bool, room: dict[str, str] | None = None) -> Deployment:
+    """The catalog entry with its questions answered: the defaults, then the knob pair
+    and the room (questions named as the settings)."""
     rancher = yaml.safe_load((RANCHER_V1 / "rancher-compose.yml").read_text())
     answers = {q["variable"]: str(q["default"]) for q in rancher["catalog"]["questions"]}
     if retarget:
         answers.update(zip(KNOBS, (RETARGET_REGISTRY, RETARGET_TAG)))
+    answers.update(room or {})
     checks = {name: {service["health_check"]["request_line"].split()[1]}
               for name, service in rancher["services"].items() if "request_line" in service["health_check"]}
     deployment = from_config("rancher-v1.6", config([RANCHER_V1 / "docker-compose.yml"], answers),

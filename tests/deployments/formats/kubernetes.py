@@ -19,15 +19,20 @@ SET_REGISTRY = renders.KUSTOMIZE_DIR / "set-registry.sh"
 PRIVATE_REGISTRY = renders.KUSTOMIZE_DIR / "components" / "private-registry"
 # Helm's pair, as dotted value paths.
 HELM_KNOBS = ("image.registry", "image.tag")
+# The chart's values for the room's settings (under appserver).
+HELM_ROOM = {"YELB_OPTIONS": "options", "YELB_QUESTION": "question", "YELB_PUBLIC_URL": "publicUrl"}
 
 
-def env_of(container: dict) -> dict[str, Value]:
+def env_of(container: dict, config_maps: dict[str, dict]) -> dict[str, Value]:
     env = {}
     for entry in container.get("env", []):
         if "value" in entry:
             env[entry["name"]] = Value(literal=str(entry["value"]))
         elif "fieldRef" in entry["valueFrom"]:  # the downward API: the kubelet fills it in
             env[entry["name"]] = Value(dynamic=True, source=entry["valueFrom"]["fieldRef"]["fieldPath"])
+        elif "configMapKeyRef" in entry["valueFrom"]:  # rendered beside it: the value is known
+            ref = entry["valueFrom"]["configMapKeyRef"]
+            env[entry["name"]] = Value(literal=config_maps[ref["name"]][ref["key"]])
         else:
             ref = entry["valueFrom"]["secretKeyRef"]
             env[entry["name"]] = Value(secret=f"{ref['name']}/{ref['key']}")
@@ -44,12 +49,13 @@ def from_documents(name: str, docs: list[dict], registry: str, tag: str) -> Depl
             if doc["kind"] != "Pod"]
     tiers = {}
     services = [d for d in docs if d["kind"] == "Service"]
+    config_maps = {d["metadata"]["name"]: d.get("data", {}) for d in docs if d["kind"] == "ConfigMap"}
     for service in services:
         selector = service["spec"]["selector"].items()
         (spec,) = [spec for labels, spec in pods if selector <= labels.items()]
         (container,) = spec["containers"]
         tiers[service["metadata"]["name"]] = Tier(
-            service=service["metadata"]["name"], image=container["image"], env=env_of(container),
+            service=service["metadata"]["name"], image=container["image"], env=env_of(container, config_maps),
             ports={port["port"] for port in service["spec"]["ports"]},
             listens={port["containerPort"] for port in container.get("ports", [])},
             http_checks=probe_paths(container))
@@ -78,8 +84,32 @@ def shipped_private_registry() -> tuple[str, str]:
     return ui["newName"].rsplit("/", 1)[0], str(ui["newTag"])
 
 
+@functools.cache
+def room_kustomize_text(overlay: str, room: tuple[tuple[str, str], ...]) -> str:
+    """`overlay` under an overlay of the speaker's that merges the room into the
+    yelb-room ConfigMap, as the README shows (on a copy of the tree)."""
+    with tempfile.TemporaryDirectory(prefix="yelb-kustomize-") as scratch:
+        tree = Path(scratch) / "kubernetes"
+        shutil.copytree(renders.KUSTOMIZE_DIR, tree)
+        target = renders.kustomize_targets()[overlay].relative_to(renders.KUSTOMIZE_DIR)
+        speaker = tree / "speaker" / "room"
+        speaker.mkdir(parents=True)
+        (speaker / "kustomization.yaml").write_text(yaml.safe_dump({
+            "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+            "resources": [f"../../{target}"],
+            "configMapGenerator": [{"name": "yelb-room", "behavior": "merge",
+                                    "literals": [f"{name}={value}" for name, value in room]}]}))
+        result = subprocess.run(["kubectl", "kustomize", str(speaker)],
+                                capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def kustomize(overlay: str):
-    def load(retarget: bool) -> Deployment:
+    def load(retarget: bool, room: dict[str, str] | None = None) -> Deployment:
+        if room:
+            docs = [doc for doc in yaml.safe_load_all(room_kustomize_text(overlay, tuple(room.items()))) if doc]
+            return from_documents(f"kustomize/{overlay} with a room", docs, PUBLIC_REGISTRY, PUBLIC_TAG)
         if retarget:
             docs = [doc for doc in yaml.safe_load_all(retargeted_kustomize_text()) if doc]
             return from_documents("kustomize/private-registry", docs, RETARGET_REGISTRY, RETARGET_TAG)
@@ -101,10 +131,12 @@ def merged(base: dict, override: dict) -> dict:
 
 
 @functools.cache
-def _helm_render(value_set: str, retarget: bool) -> tuple[dict, ...]:
+def _helm_render(value_set: str, retarget: bool, room: tuple[tuple[str, str], ...] = ()) -> tuple[dict, ...]:
     values = renders.HELM_VALUE_SETS[value_set]
     if retarget:
         values = merged(values, {"image": {"registry": RETARGET_REGISTRY, "tag": RETARGET_TAG}})
+    if room:
+        values = merged(values, {"appserver": {HELM_ROOM[name]: value for name, value in room}})
     with helm_python.Chart.load(renders.CHART_DIR) as chart:
         rendered = chart.render(values, name=renders.RELEASE, namespace=renders.NAMESPACE, is_install=True)
     return tuple(doc for path, text in sorted(rendered.items()) if path.endswith(".yaml")
@@ -129,12 +161,13 @@ def helm_image_knobs() -> set[str]:
 
 
 def helm(value_set: str):
-    def load(retarget: bool) -> Deployment:
+    def load(retarget: bool, room: dict[str, str] | None = None) -> Deployment:
         image = renders.HELM_VALUE_SETS[value_set].get("image", {})
         registry, tag = ((RETARGET_REGISTRY, RETARGET_TAG) if retarget else
                          (image.get("registry") or PUBLIC_REGISTRY, image.get("tag") or PUBLIC_TAG))
         deployment = from_documents(f"helm/{value_set}{' retargeted' if retarget else ''}",
-                                    list(_helm_render(value_set, retarget)), registry, tag)
+                                    list(_helm_render(value_set, retarget, tuple((room or {}).items()))),
+                                    registry, tag)
         deployment.image_knobs = helm_image_knobs()
         return deployment
     return load

@@ -13,6 +13,8 @@ from . import RETARGET_REGISTRY, RETARGET_TAG, Deployment, Tier, Value
 JOB = renders.REPO / "deployments" / "nomad" / "yelb.nomad.hcl"
 ENV_LINE = re.compile(r"^\s*([A-Z][A-Z0-9_]*)=(.*)$", re.MULTILINE)
 CATALOGUE_QUERY = re.compile(r'\$\{local\.catalogue\}\s+"([^"]+)"')
+# The job's variables for the room's settings.
+ROOM_VARIABLES = {"YELB_OPTIONS": "options", "YELB_QUESTION": "question", "YELB_PUBLIC_URL": "public_url"}
 
 
 def unquote(value):
@@ -47,6 +49,11 @@ def template_env(template: dict) -> tuple[dict[str, Value], set[str]]:
     return env, set(CATALOGUE_QUERY.findall(text))
 
 
+def with_variables(text: str, variables: dict) -> str:
+    """`text` with every ${var.name} replaced by the variable's value, as Nomad does first."""
+    return re.sub(r"\$\{var\.(\w+)\}", lambda m: str(variables[m[1]]), text)
+
+
 def env_value(text: str) -> Value:
     """An env block's value once the job's variables are filled: what is left of
     ${...} (node.unique.name, attr.*) Nomad interpolates when it places the task."""
@@ -55,14 +62,15 @@ def env_value(text: str) -> Value:
     return Value(literal=text)
 
 
-def load(retarget: bool) -> Deployment:
+def load(retarget: bool, room: dict[str, str] | None = None) -> Deployment:
     job_file = hcl2.load(JOB.open())
     variables = {name: unquote(body.get("default")) for name, body in blocks(job_file, "variable")}
     if retarget:
         variables.update(registry=RETARGET_REGISTRY, tag=RETARGET_TAG)
+    variables.update({ROOM_VARIABLES[name]: value for name, value in (room or {}).items()})
 
     def fill(text: str) -> str:
-        return re.sub(r"\$\{var\.(\w+)\}", lambda m: str(variables[m[1]]), unquote(text))
+        return with_variables(unquote(text), variables)
 
     (job,) = [body for _, body in blocks(job_file, "job")]
     tiers, lookups, image_knobs = {}, set(), set()
