@@ -66,6 +66,10 @@ def run(stack, args):
         raise DemoFailed(f"the audience printed no summary:\n{output[-2000:]}")
     say(f"    {summary['requests']} requests at {summary['requests_per_s']} req/s, "
         f"{summary['votes_ok']} votes, p95 {summary['p95_ms']} ms")
+    if summary["failures"]:  # show what failed: the audience's error report, else its last lines
+        report = output.partition("Error report")[2]
+        for line in (report.splitlines()[:12] if report else output.splitlines()[-12:]):
+            say(f"      {line.rstrip()}")
     check(summary["failures"] == 0 and locust.returncode == 0,
           f"{summary['failures']} failed requests during the rolling update")
 
