@@ -6,8 +6,8 @@ speaker then promotes the canary (rolls the others to 1.1.0, the default) or
 rolls it back (restarts it on 1.0.0), or keeps it running for the room.
 """
 
-from demos.common import DemoFailed, answers, arguments, check, main, pause, release_shares, replace_appserver, \
-    say, show_shares, step, vote, wait_for
+from demos.common import DemoFailed, answers, arguments, check, main, pause, release, release_shares, \
+    replace_appserver, say, show_shares, step, vote, wait_for
 
 DECISIONS = ("promote", "roll-back", "keep")
 
@@ -78,8 +78,9 @@ def run(stack, args):
 
 def demo_arguments():
     parser = arguments(__doc__.splitlines()[0])
-    parser.add_argument("--stable", default="1.0.0", help="the release every replica starts on (default 1.0.0)")
-    parser.add_argument("--canary", default="1.1.0", help="the canary's release (default 1.1.0)")
+    parser.add_argument("--stable", type=release, default="1.0.0",
+                        help="the release every replica starts on, as YELB_VERSION (default 1.0.0)")
+    parser.add_argument("--canary", type=release, default="1.1.0", help="the canary's release (default 1.1.0)")
     parser.add_argument("--decision", choices=DECISIONS, default="promote",
                         help="after the canary: promote it (default), roll it back, or keep it running "
                              "(with --hold, to let the room watch the mixed colours)")

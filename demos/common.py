@@ -20,6 +20,7 @@ from pathlib import Path
 import requests
 
 from stack import Stack, port_open
+from yelb_appserver.replica import parse_version
 
 ROOT = Path(__file__).resolve().parents[1]
 REPLICAS = 3
@@ -150,6 +151,17 @@ def roll_appservers(stack: Stack, settings: dict[str, str]) -> None:
 
 
 # The command line and the native stack.
+
+def release(value: str) -> str:
+    """A --version-like option: refused before anything starts, as the appserver would refuse it."""
+    try:
+        version = parse_version(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"YELB_VERSION {error}") from None
+    if not version:
+        raise argparse.ArgumentTypeError("must not be empty")
+    return version
+
 
 def arguments(description: str, timeout: int = 120) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)

@@ -12,8 +12,8 @@ import subprocess
 import sys
 import time
 
-from demos.common import ROOT, DemoFailed, api, arguments, check, main, pause, release_shares, replace_appserver, \
-    say, show_shares, step, votes, wait_for
+from demos.common import ROOT, DemoFailed, api, arguments, check, main, pause, release, release_shares, \
+    replace_appserver, say, show_shares, step, votes, wait_for
 
 AUDIENCE_SUMMARY = "yelb-loadgen-json: "  # the line loadgen/locustfile.py prints at the end
 
@@ -24,6 +24,8 @@ def releases(url: str) -> set[str]:
 
 
 def run(stack, args):
+    if args.from_version == args.to_version:
+        raise DemoFailed(f"--to-version must differ from --from-version ({args.from_version})")
     step(1, f"Note the release every replica runs: {args.from_version}",
          f"the host strip in one colour; the release tally reads '{args.from_version} 100%'")
     wait_for(f"every answer comes from release {args.from_version}", lambda: release_shares(stack.url),
@@ -85,9 +87,9 @@ def run(stack, args):
 
 def demo_arguments():
     parser = arguments(__doc__.splitlines()[0], timeout=240)
-    parser.add_argument("--from-version", default="1.0.0",
+    parser.add_argument("--from-version", type=release, default="1.0.0",
                         help="the release the replicas start on, as YELB_VERSION (default 1.0.0)")
-    parser.add_argument("--to-version", default="1.1.0",
+    parser.add_argument("--to-version", type=release, default="1.1.0",
                         help="the release they are rolled to (default 1.1.0)")
     parser.add_argument("--users", type=int, default=12, help="simulated people (default 12)")
     parser.add_argument("--run-time", type=int, default=30,
