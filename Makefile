@@ -70,7 +70,7 @@ demo-lose-database: ## demo 3: stop PostgreSQL, votes fail clearly and come back
 	@scripts/bootstrap test
 	$(call demo,lose_database)
 
-demo-rolling-update: ## demo 4: roll the appservers to a new revision under load, zero errors
+demo-rolling-update: ## demo 4: roll the appservers from release 1.0.0 to 1.1.0 under load, zero errors
 	@scripts/bootstrap test
 	$(call demo,rolling_update)
 
@@ -82,9 +82,13 @@ demo-fault-injection: ## demo 6: one slow replica, one replica out of rotation, 
 	@scripts/bootstrap test
 	$(call demo,fault_injection)
 
-demo-live-room: ## demo 7: the speaker's own options through YELB_OPTIONS, and the QR code
+demo-live-room: ## demo 7: the speaker's question and options, the presenter view and its QR code
 	@scripts/bootstrap test
 	$(call demo,live_room)
+
+demo-canary: ## demo 8: one replica in three on a new release, then promote it (or roll it back)
+	@scripts/bootstrap test
+	$(call demo,canary)
 
 test-demos: ## run every native demo end to end; check the compose and kubectl commands of the runbooks
 	@scripts/bootstrap test

@@ -14,14 +14,18 @@ import shlex
 import signal
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 
 import requests
 
 from stack import Stack, port_open
+from yelb_appserver.replica import parse_version
 
 ROOT = Path(__file__).resolve().parents[1]
 REPLICAS = 3
+# The release of the replica that answered, on every answer; the page colours its strip by it.
+RELEASE_HEADER = "X-Yelb-Version"
 # Seconds between steps for the room to look; main() sets it from --pause, a test leaves it at 0.
 pause_seconds = 0.0
 
@@ -106,10 +110,36 @@ def readiness(url: str) -> str:
     return api(url, "readyz")["status"]
 
 
-def hostnames(url: str, samples: int = 30) -> set[str]:
-    """Which appservers answered `samples` page refreshes, on one connection like the page's."""
+def answers(url: str, samples: int = 30) -> list[tuple[str, str]]:
+    """(hostname, release) of the appserver that answered each of `samples` page refreshes,
+    on one connection like the page's: the host strip's chips, coloured by release."""
     with requests.Session() as session:
-        return {session.get(f"{url}/api/getstats", timeout=5).json()["hostname"] for _ in range(samples)}
+        replies = [session.get(f"{url}/api/stats", timeout=5) for _ in range(samples)]
+    return [(reply.json()["hostname"], reply.headers[RELEASE_HEADER]) for reply in replies]
+
+
+def hostnames(url: str, samples: int = 30) -> set[str]:
+    """Which appservers answered `samples` page refreshes."""
+    return {hostname for hostname, _ in answers(url, samples)}
+
+
+def release_shares(url: str, samples: int = 30) -> dict[str, int]:
+    """Whole-percent share of `samples` page refreshes per release, as the page's release tally
+    shows it, most frequent first."""
+    counts = Counter(release for _, release in answers(url, samples))
+    return {release: round(100 * count / samples) for release, count in counts.most_common()}
+
+
+def show_shares(shares: dict[str, int]) -> str:
+    return ", ".join(f"{release} {percent}%" for release, percent in shares.items())
+
+
+def replace_appserver(stack: Stack, index: int) -> None:
+    """One replica of a rollout: SIGTERM, a new process with the stack's settings as they are now,
+    and a wait until the front routes to it."""
+    say(f"    replacing {stack.hostname(index)}: SIGTERM, start with the new settings, "
+        "wait until the front routes to it")
+    stack.restart_replica(index)
 
 
 def roll_appservers(stack: Stack, settings: dict[str, str]) -> None:
@@ -117,12 +147,21 @@ def roll_appservers(stack: Stack, settings: dict[str, str]) -> None:
     rotation before the next goes: a rolling update."""
     stack.extra_env.update(settings)
     for index in range(len(stack.replicas)):
-        say(f"    replacing {stack.hostname(index)}: SIGTERM, start with the new settings, "
-            "wait until the front routes to it")
-        stack.restart_replica(index)
+        replace_appserver(stack, index)
 
 
 # The command line and the native stack.
+
+def release(value: str) -> str:
+    """A --version-like option: refused before anything starts, as the appserver would refuse it."""
+    try:
+        version = parse_version(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"YELB_VERSION {error}") from None
+    if not version:
+        raise argparse.ArgumentTypeError("must not be empty")
+    return version
+
 
 def arguments(description: str, timeout: int = 120) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)

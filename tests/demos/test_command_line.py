@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 import requests
 
+from demos import canary, rolling_update
+from demos.common import DemoFailed
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def demo(*argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "demos.scale_out", *argv], cwd=ROOT, capture_output=True,
+def demo(*argv: str, module: str = "demos.scale_out") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", module, *argv], cwd=ROOT, capture_output=True,
                           text=True, timeout=90)
 
 
@@ -40,3 +43,18 @@ def test_an_overrunning_demo_stops_and_cleans_up():
     front = re.search(r"front \(UI \+ /api\): (http://127\.0\.0\.1:\d+)/", result.stdout).group(1)
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{front}/healthz", timeout=2)
+
+
+@pytest.mark.parametrize("module, option", [("demos.canary", "--canary"), ("demos.rolling_update", "--to-version")])
+def test_a_release_the_appserver_would_refuse_stops_the_demo_before_anything_starts(module, option):
+    result = demo(option, "1.1.0 beta", module=module)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"argument {option}: YELB_VERSION must be visible ASCII characters without spaces" in result.stderr
+    assert "starting PostgreSQL" not in result.stdout
+
+
+@pytest.mark.parametrize("module, argv", [(canary, ["--canary", "1.0.0"]),
+                                          (rolling_update, ["--to-version", "1.0.0"])])
+def test_a_roll_to_the_release_already_running_is_refused(module, argv):
+    with pytest.raises(DemoFailed, match="must differ from"):
+        module.run(None, module.demo_arguments().parse_args(argv))  # refused before it touches a stack

@@ -108,7 +108,7 @@ def compose_problems(argv: list[str], compose_file: dict) -> list[str]:
 def test_the_runbooks_show_compose_and_kubectl_commands():
     shown = {name for name, _, _ in runbook_commands("docker") + runbook_commands("kubectl")}
     assert {"01-scale-out.md", "02-lose-the-cache.md", "03-lose-the-database.md", "04-rolling-update.md",
-            "05-registry-switch.md", "06-fault-injection.md", "07-live-room.md"} <= shown
+            "05-registry-switch.md", "06-fault-injection.md", "07-live-room.md", "08-canary.md"} <= shown
 
 
 def test_compose_commands_name_what_exists(compose_file):
@@ -124,7 +124,8 @@ def test_kubectl_commands_name_what_exists(kubernetes_objects):
     assert len(shown) >= 10
     for name, argv in shown:
         kubectl_words = argv[:argv.index("--")] if "--" in argv else argv  # after --: run in a pod
-        objects = [word for word in kubectl_words if "/" in word and not word.startswith("-")]
+        objects = [word for word in kubectl_words  # kind/name; not an option, nor a VARIABLE=value to set
+                   if "/" in word and not word.startswith("-") and not ASSIGNMENT.match(word)]
         assert set(objects) <= kubernetes_objects, (name, argv)
         if argv[3:5] == ["set", "env"]:
             variables = {word.split("=")[0].rstrip("-") for word in argv[6:]}
@@ -162,3 +163,15 @@ def test_compose_override_sets_only_appserver_variables():
     override = yaml.safe_load((ROOT / "demos/compose/demo.override.yml").read_text())
     assert set(override["services"]) == {"yelb-appserver"}
     assert set(override["services"]["yelb-appserver"]["environment"]) <= APPSERVER_VARIABLES
+
+
+def test_compose_override_falls_back_to_the_appservers_own_defaults():
+    # Unset in the shell, each variable is what the appserver would take by itself.
+    environment = yaml.safe_load((ROOT / "demos/compose/demo.override.yml").read_text())[
+        "services"]["yelb-appserver"]["environment"]
+    defaults = {setting.name: setting.default for setting in SETTINGS}
+    for name, value in environment.items():
+        assert value in (f"${{{name}:-}}", f"${{{name}:-{defaults[name]}}}"), (name, value)
+        if value == f"${{{name}:-}}":
+            parser = next(setting.parse for setting in SETTINGS if setting.name == name)
+            parser("")  # an empty value is one the appserver accepts
