@@ -35,15 +35,8 @@ def run_demo(capsys):
 
 
 @pytest.fixture
-def browser_page():
-    """A Chromium page (Playwright), closed after the test."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+def browser_page(browser):
+    """A Chromium page in a context of its own, closed after the test."""
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()

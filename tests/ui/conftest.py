@@ -10,13 +10,9 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from stack.nginx import PUBLIC_DIR
 
-CHROMIUM = os.environ.get("YELB_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}  # a common phone size, in CSS pixels
 # The page refreshes every second in the tests, so "it refreshes by itself" is seen quickly.
@@ -28,14 +24,6 @@ def artifacts_dir() -> Path:
     folder = Path(os.environ.get("YELB_TEST_ARTIFACTS", Path(__file__).parent / "artifacts"))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class PageProblems:

@@ -19,9 +19,11 @@ def release_of(response) -> tuple[str, str]:
 
 @pytest.mark.parametrize("path", ["/api/getstats", "/api/stats", "/api/getvotes", "/api/hostname",
                                   "/api/options", "/healthz"])
-def test_every_answer_names_the_release_and_its_colour(make_app, path):
+def test_every_answer_names_the_release_its_colour_and_the_host(make_app, path):
     client = make_app(YELB_VERSION="2.1.0", YELB_COLOR="teal").test_client()
-    assert release_of(client.get(path)) == ("2.1.0", "#008080")
+    response = client.get(path)
+    assert release_of(response) == ("2.1.0", "#008080")
+    assert response.headers["X-Yelb-Hostname"] == socket.gethostname()
 
 
 def test_original_bodies_are_unchanged(make_app):

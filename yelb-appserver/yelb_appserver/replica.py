@@ -1,8 +1,9 @@
 """Which release a replica runs, and the colour the page shows its answers in.
 
-Every answer carries both as headers (X-Yelb-Version, X-Yelb-Color), next to the
-hostname the original API already reports: the page colours each answer by the
-release that served it, and no JSON body of the original API changes. During a
+Every answer carries both as headers (X-Yelb-Version, X-Yelb-Color), with the
+replica's host name (X-Yelb-Hostname): the page records which replica served each
+of its requests and colours it by that release, and no JSON body of the original
+API changes. During a
 rolling update the room sees the colours shift; during a canary, one answer in N.
 GET /api/whereami adds where the replica runs (whereami.py).
 """
@@ -20,6 +21,9 @@ from . import whereami
 
 VERSION_HEADER = "X-Yelb-Version"
 COLOR_HEADER = "X-Yelb-Color"
+# Every answer, not only /api/getstats: a page makes several requests per refresh, and a
+# round robin over as many replicas would hand /api/getstats to the same one every time.
+HOSTNAME_HEADER = "X-Yelb-Hostname"
 
 # Fits an image tag, a semantic version or a git description; goes into a header as is.
 MAX_VERSION_LENGTH = 64
@@ -95,14 +99,17 @@ class Release:
         """The release headers on every answer, and GET /api/whereami."""
         from flask import jsonify
 
+        hostname = socket.gethostname()
+
         @app.after_request
         def tell_the_release(response):
             response.headers[VERSION_HEADER] = self.version
             response.headers[COLOR_HEADER] = self.color
+            response.headers[HOSTNAME_HEADER] = hostname
             return response
 
         def where_am_i():
-            return jsonify({**whereami.describe(config, socket.gethostname()),
+            return jsonify({**whereami.describe(config, hostname),
                             "version": self.version, "color": self.color})
 
         app.add_url_rule("/api/whereami", "whereami", where_am_i, methods=["GET"])

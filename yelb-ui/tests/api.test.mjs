@@ -3,11 +3,13 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 
-import { ApiError, request } from "../public/js/api.js";
+import { ApiError, onAnswer, request } from "../public/js/api.js";
 
 const answers = {
   "/json": [200, "application/json", '{"name": "ihop", "value": 3}',
-            { "X-Yelb-Version": "1.1.0", "X-Yelb-Color": "#8a2be2" }],
+            { "X-Yelb-Version": "1.1.0", "X-Yelb-Color": "#8a2be2", "X-Yelb-Hostname": "appserver-2" }],
+  "/error-from-a-replica": [503, "application/json", '{"error": "postgresql is unavailable", "status": 503}',
+                            { "X-Yelb-Version": "1.0.0", "X-Yelb-Color": "#1bbb4a", "X-Yelb-Hostname": "appserver-1" }],
   "/error": [404, "application/json", '{"error": "unknown option \'nachos\'", "status": 404}'],
   "/proxy-error": [502, "text/html", "<html>Bad Gateway</html>"],
   "/not-ready": [503, "application/json", '{"status": "unavailable"}'],
@@ -69,4 +71,17 @@ test("no server at all is status 0, a network error", async () => {
   assert.ok(error instanceof ApiError);
   assert.equal(error.status, 0);
   assert.equal(error.message, "network error");
+});
+
+test("every answer a replica names itself in is heard, errors too; a proxy's is not", async () => {
+  const heard = [];
+  onAnswer((answer) => heard.push(answer));
+  await request(`${base}/json`);
+  await failure("/error-from-a-replica");
+  await failure("/proxy-error");
+  assert.deepEqual(heard, [
+    { hostname: "appserver-2", version: "1.1.0", colour: "#8a2be2" },
+    { hostname: "appserver-1", version: "1.0.0", colour: "#1bbb4a" },
+    { hostname: "appserver-1", version: "1.0.0", colour: "#1bbb4a" }, // failure() asks twice
+  ]);
 });

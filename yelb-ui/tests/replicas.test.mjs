@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { ReplicaHistory, UNKNOWN_RELEASE, releaseOf, shortNames, textColour } from "../public/js/replicas.js";
+import { ReplicaHistory, UNKNOWN_RELEASE, answerOf, releaseOf, shortNames, textColour } from "../public/js/replicas.js";
 
 const answer = (hostname, version = "1.0.0", colour = "#1bbb4a") => ({ hostname, version, colour });
 
@@ -44,6 +44,16 @@ test("the release comes from the answer's headers; without them it is unknown an
     { version: "2.0.0", colour: "#aabbcc" });
   assert.deepEqual(releaseOf(response({})), UNKNOWN_RELEASE);
   assert.deepEqual(releaseOf(response({ "X-Yelb-Version": "2.0.0", "X-Yelb-Color": "red; x" })), UNKNOWN_RELEASE);
+});
+
+test("an answer names its replica and release; without a host name it names none", () => {
+  const response = (headers) => ({ headers: new Headers(headers) });
+  assert.deepEqual(answerOf(response({ "X-Yelb-Hostname": "appserver-3", "X-Yelb-Version": "1.1.0",
+                                       "X-Yelb-Color": "#8a2be2" })),
+    { hostname: "appserver-3", version: "1.1.0", colour: "#8a2be2" });
+  assert.deepEqual(answerOf(response({ "X-Yelb-Hostname": "appserver-3" })),
+    { hostname: "appserver-3", ...UNKNOWN_RELEASE });
+  assert.equal(answerOf(response({ "X-Yelb-Version": "1.1.0", "X-Yelb-Color": "#8a2be2" })), null);
 });
 
 test("text on a colour is black or white, whichever reads better", () => {

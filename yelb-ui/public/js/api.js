@@ -1,6 +1,6 @@
 // Talks to the appserver through root-relative /api/... paths, so the same page works
 // behind the nginx front and when the appserver serves these files itself.
-import { releaseOf } from "./replicas.js?v=1.1.0";
+import { answerOf, releaseOf } from "./replicas.js?v=1.1.0";
 
 const TIMEOUT_MS = 4000;
 
@@ -10,6 +10,14 @@ export class ApiError extends Error {
     this.path = path;
     this.status = status; // 0 when the request never got an HTTP answer
   }
+}
+
+const answerListeners = [];
+
+// listener({hostname, version, colour}) hears of every answer a replica named itself in,
+// errors included: the host strip records which replica served each request.
+export function onAnswer(listener) {
+  answerListeners.push(listener);
 }
 
 // Prefers the appserver's JSON {"error": ...}; a proxy's HTML error page says nothing useful.
@@ -43,6 +51,8 @@ export async function request(path, { method = "GET", accept = [] } = {}) {
   } finally {
     clearTimeout(timer);
   }
+  const answer = answerOf(response);
+  if (answer) answerListeners.forEach((listener) => listener(answer));
   if (!response.ok && !accept.includes(response.status)) {
     throw new ApiError(path, response.status, await errorMessage(response));
   }

@@ -1,6 +1,6 @@
 // Wires the page together: loads the options, refreshes results, page views,
 // host names and dependency status on a timer and right after each vote.
-import { api } from "./api.js?v=1.1.0";
+import { api, onAnswer } from "./api.js?v=1.1.0";
 import { refreshSeconds } from "./config.js?v=1.1.0";
 import { ReplicaHistory, renderShares, renderStrip } from "./replicas.js?v=1.1.0";
 import { pageAddress, renderQr } from "./qr.js?v=1.1.0";
@@ -23,6 +23,7 @@ const state = {
   timer: null,
   queue: Promise.resolve(),
 };
+onAnswer((answer) => state.history.add(answer));
 
 function announce(message) {
   byId("announcer").textContent = message;
@@ -104,7 +105,9 @@ function showStats(stats) {
   pageviews.textContent = counted ? stats.pageviews.toLocaleString("en") : "unavailable";
   pageviews.title = counted ? "" : "The page view store (Redis) is down; votes still work.";
   byId("hostname").textContent = stats.hostname;
-  state.history.add({ hostname: stats.hostname, ...stats.release });
+}
+
+function showReplicas() {
   renderStrip(byId("host-strip"), state.history);
   renderShares(byId("replica-share"), byId("host-tally"), byId("release-tally"), state.history);
 }
@@ -135,6 +138,7 @@ async function refreshParts() {
     state.viewCounted = true; // one page view per page load, not one per refresh
   }
   else problem("loading the page views", stats.reason);
+  showReplicas();
   renderReadiness(byId("dependencies"), readiness.status === "fulfilled" ? readiness.value : null);
   // A nicety: an older appserver without /api/whereami leaves the panel as it was, unflagged.
   if (whereami.status === "fulfilled") renderWhereami(byId("whereami"), whereami.value);

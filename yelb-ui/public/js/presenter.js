@@ -1,7 +1,7 @@
 // The presenter view: the question, live results, the QR code for the room and the
 // share of answers per replica, refreshed on a timer. It only reads: no page views
 // are counted and nothing is voted from here.
-import { api } from "./api.js?v=1.1.0";
+import { api, onAnswer } from "./api.js?v=1.1.0";
 import { refreshSeconds } from "./config.js?v=1.1.0";
 import { renderQr } from "./qr.js?v=1.1.0";
 import { ReplicaHistory, shortNames, textColour } from "./replicas.js?v=1.1.0";
@@ -15,6 +15,7 @@ const state = {
   roomShown: false,
   history: new ReplicaHistory(20),
 };
+onAnswer((answer) => state.history.add(answer));
 
 // The address phones should open: the configured public URL, else the main page next to this one.
 export function audienceAddress(room, location = window.location) {
@@ -65,8 +66,7 @@ function showResults(votes) {
 
 // Each replica's part of the bar is drawn in its release's colour (X-Yelb-Color), so a
 // rolling update or a canary shows as colours shifting across the bar.
-function showReplicas(stats) {
-  state.history.add({ hostname: stats.hostname, ...stats.release });
+function showReplicas() {
   const replicas = state.history.byReplica();
   const short = shortNames(replicas.map((replica) => replica.hostname));
   byId("replica-share").replaceChildren(...replicas.map(({ hostname, version, colour, count, percent }) => {
@@ -91,19 +91,18 @@ function showProblem(failures) {
 }
 
 async function refresh() {
-  const [room, options, votes, stats] = await Promise.allSettled([
+  const [room, options, votes] = await Promise.allSettled([
     state.roomShown ? Promise.resolve(null) : api.room(),
     state.labels ? Promise.resolve(null) : api.options(),
     api.votes(),
-    api.stats({ countView: false }),
   ]);
   if (room.status === "fulfilled" && room.value) showRoom(room.value);
   if (options.status === "fulfilled" && options.value) {
     state.labels = new Map(options.value.map((option) => [option.name, option.label]));
   }
   if (votes.status === "fulfilled") showResults(votes.value);
-  if (stats.status === "fulfilled") showReplicas(stats.value);
-  const failures = [room, options, votes, stats].filter((result) => result.status === "rejected");
+  showReplicas();
+  const failures = [room, options, votes].filter((result) => result.status === "rejected");
   showProblem(failures.map((result) => result.reason));
   if (votes.status === "fulfilled") {
     const time = byId("updated-at");

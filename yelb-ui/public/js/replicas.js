@@ -4,6 +4,7 @@
 //
 // API (the presenter page uses it too):
 //   releaseOf(response)       -> {version, colour} from an appserver answer's headers
+//   answerOf(response)        -> {hostname, version, colour}, or null if no replica named itself
 //   new ReplicaHistory(size)  .add({hostname, version, colour}) keeps the last `size` answers;
 //                             .answers (oldest first); .byReplica() -> [{hostname, version,
 //                             colour, count, percent}] and .byRelease() -> [{version, colour,
@@ -13,6 +14,7 @@
 
 export const VERSION_HEADER = "X-Yelb-Version";
 export const COLOUR_HEADER = "X-Yelb-Color";
+export const HOSTNAME_HEADER = "X-Yelb-Hostname";
 // An answer without the headers (an older appserver) is drawn in neutral grey.
 export const UNKNOWN_RELEASE = Object.freeze({ version: "unknown", colour: "#3d4451" });
 const HEX_COLOUR = /^#[0-9a-f]{6}$/i;
@@ -22,6 +24,14 @@ export function releaseOf(response) {
   const colour = response.headers.get(COLOUR_HEADER);
   if (!version || !HEX_COLOUR.test(colour ?? "")) return { ...UNKNOWN_RELEASE };
   return { version, colour: colour.toLowerCase() };
+}
+
+// Every answer names the replica that served it, so the page can record all of its
+// requests: a round robin over as many replicas as the page makes requests per refresh
+// would otherwise hand any one route to the same replica every time.
+export function answerOf(response) {
+  const hostname = response.headers.get(HOSTNAME_HEADER);
+  return hostname ? { hostname, ...releaseOf(response) } : null;
 }
 
 // WCAG relative luminance of #rrggbb.
