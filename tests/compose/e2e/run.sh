@@ -139,10 +139,12 @@ votes() { http /api/getvotes | json '",".join("%s=%s" % (v["name"], v["value"]) 
 # The Rancher 1.6 catalog entry through docker-compose: each question's default
 # answer as a variable, as Rancher interpolates it, then the given answers.
 rancher_compose() {
-	# shellcheck disable=SC2046  # one NAME=value word per question
-	env $("$python" -c 'import sys, yaml
+	local answers
+	# One NAME=value line per question; a default may hold spaces (the question text).
+	mapfile -t answers < <("$python" -c 'import sys, yaml
 for question in yaml.safe_load(open(sys.argv[1]))["catalog"]["questions"]:
-    print("%s=%s" % (question["variable"], question["default"]))' "${rancher_compose%/*}/rancher-compose.yml") \
+    print("%s=%s" % (question["variable"], question["default"]))' "${rancher_compose%/*}/rancher-compose.yml")
+	env "${answers[@]}" \
 		YELB_REGISTRY="$push_registry" YELB_TAG="$tag" YELB_UI_PORT="$rancher_ui_port" \
 		docker-compose --project-name "$rancher_project" --file "$rancher_compose" "$@"
 }
