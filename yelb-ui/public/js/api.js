@@ -1,6 +1,6 @@
 // Talks to the appserver through root-relative /api/... paths, so the same page works
 // behind the nginx front and when the appserver serves these files itself.
-import { answerOf, releaseOf } from "./replicas.js?v=1.1.0";
+import { answerOf } from "./replicas.js?v=1.1.0";
 
 const TIMEOUT_MS = 4000;
 
@@ -31,8 +31,7 @@ async function errorMessage(response) {
   return `HTTP ${response.status} ${response.statusText}`.trim();
 }
 
-// Returns {status, body, release}: release is {version, colour} of the replica that
-// answered (replicas.js); `accept` lists the statuses whose JSON body is a real answer
+// Returns {status, body}; `accept` lists the statuses whose JSON body is a real answer
 // (e.g. 503 from /api/readyz still describes the dependencies).
 export async function request(path, { method = "GET", accept = [] } = {}) {
   const controller = new AbortController();
@@ -57,7 +56,7 @@ export async function request(path, { method = "GET", accept = [] } = {}) {
     throw new ApiError(path, response.status, await errorMessage(response));
   }
   try {
-    return { status: response.status, body: await response.json(), release: releaseOf(response) };
+    return { status: response.status, body: await response.json() };
   } catch {
     throw new ApiError(path, response.status, "the answer was not JSON");
   }
@@ -68,11 +67,7 @@ export const api = {
   room: async () => (await request("/api/room")).body, // the question and the public URL
   votes: async () => (await request("/api/getvotes")).body,
   // getstats counts a page view (the original's behaviour); stats only reads, for refreshes.
-  // {hostname, pageviews, release}: the body, plus the answering replica's release.
-  stats: async ({ countView }) => {
-    const { body, release } = await request(countView ? "/api/getstats" : "/api/stats");
-    return { ...body, release };
-  },
+  stats: async ({ countView }) => (await request(countView ? "/api/getstats" : "/api/stats")).body,
   whereami: async () => (await request("/api/whereami")).body,
   version: async () => (await request("/api/version")).body,
   readiness: async () => (await request("/api/readyz", { accept: [503] })).body,
