@@ -1,7 +1,8 @@
 """Yelb appserver: the application factory.
 
-create_app() reads the configuration, opens the stores and registers one
-blueprint per concern:
+create_app() reads the configuration, opens the stores, wraps the app in
+middleware.py (request id, log line, metrics and headers around every request)
+and registers one blueprint per concern:
 
     api.py       /api/... voting routes (original and new)
     room.py      /api/room, the question and the public URL
@@ -9,7 +10,7 @@ blueprint per concern:
     metrics.py   /metrics
     version.py   /version
     openapi.py   /api/openapi.json
-    replica.py   the release headers on every answer, /api/whereami
+    replica.py   the release headers for every answer, /api/whereami
     faults.py    /api/faults and its hooks, put in place by faults.install(app)
                  (inactive unless YELB_FAULT_INJECTION=true)
     ui.py        the static page at / (only with YELB_UI_DIR)
@@ -17,7 +18,8 @@ blueprint per concern:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import socket
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .config import Config, ConfigError
@@ -44,6 +46,9 @@ class Yelb:
     pageviews: "PageViewStore"
     version: dict
     metrics_registry: object
+    hostname: str
+    # /api/ paths that get no CORS grant (middleware.py), so no cross-site page reaches them.
+    private_paths: set[str] = field(default_factory=set)
 
     @property
     def options(self) -> tuple[Option, ...]:
@@ -60,8 +65,8 @@ def create_app(config: Config | None = None) -> "Flask":
     # fixes its storage mode when first imported.
     from flask import Flask, request
 
-    from . import (api, errors, faults, health, metrics, openapi, read_cache, replica, request_log,
-                   room, tracing, ui, version)
+    from . import (api, errors, faults, health, metrics, middleware, openapi, read_cache, replica,
+                   request_log, room, tracing, ui, version)
     from .stores import open_stores
 
     config = config or Config.from_env()
@@ -74,8 +79,11 @@ def create_app(config: Config | None = None) -> "Flask":
     votes = read_cache.cache_counts(votes, config.read_cache_seconds, config.metrics_dir)
     release = replica.Release.from_config(config)
     described = version.describe(config.git_revision, release.version)
+    # Read once: a replica's host name does not change while it runs.
+    hostname = socket.gethostname()
     yelb = Yelb(config=config, votes=votes, pageviews=pageviews, version=described,
-                metrics_registry=metrics.build_registry(metrics.ReplicaCollector(described)))
+                metrics_registry=metrics.build_registry(metrics.ReplicaCollector(described)),
+                hostname=hostname)
 
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, UI_ASSET_MAX_AGE=3600)
@@ -83,9 +91,9 @@ def create_app(config: Config | None = None) -> "Flask":
     app.extensions["yelb"] = yelb
 
     tracing.instrument_app(app)
-    request_log.install(app)
+    middleware.install(app, release.headers(hostname), yelb.private_paths)
     errors.install(app)
-    release.install(app, config)
+    release.install(app, config, hostname)
 
     @app.before_request
     def guard_request():

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import socket
 
 from flask import Blueprint, Response, abort, after_this_request, current_app, jsonify, request
 from werkzeug.exceptions import MethodNotAllowed
@@ -30,12 +29,6 @@ blueprint = Blueprint("api", __name__, url_prefix="/api")
 # An Idempotency-Key makes a retried vote count once (the nginx front sends one
 # with every request, the same on its retries). Keys are opaque, short, ASCII.
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Headers": "Authorization,Accepts,Content-Type,X-CSRF-Token,X-Requested-With",
-    "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
-}
 
 
 def _yelb():
@@ -102,7 +95,7 @@ def getvotes():
 
 
 def _stats(read_pageviews) -> Response:
-    stats = {"hostname": socket.gethostname()}
+    stats = {"hostname": _yelb().hostname}
     try:
         stats["pageviews"] = read_pageviews()
     except DependencyError:
@@ -129,7 +122,7 @@ def pageviews():
 
 @blueprint.get("/hostname")
 def hostname():
-    return Response(socket.gethostname(), mimetype="text/plain")
+    return Response(_yelb().hostname, mimetype="text/plain")
 
 
 @blueprint.get("/options")
@@ -152,10 +145,3 @@ def vote_compatible(option: str):
 @blueprint.post("/votes/<option>")
 def vote(option: str):
     return jsonify(name=option, value=_cast_vote(option))
-
-
-@blueprint.after_app_request
-def add_cors_headers(response: Response) -> Response:
-    if request.path.startswith("/api/"):
-        response.headers.update(CORS_HEADERS)
-    return response

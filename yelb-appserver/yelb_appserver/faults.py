@@ -9,8 +9,8 @@ workers of that replica see the change (it is kept in a small JSON file next
 to the metrics files; a run without a metrics folder keeps it in memory).
 
 install(app) puts it in place from outside: a request hook (latency, error
-rate), a wrapper around each store (dependency latency), readiness and CORS
-adjustments to the answers, and a gauge per fault in /metrics.
+rate), a wrapper around each store (dependency latency), readiness adjusted,
+/api/faults kept out of the CORS grant, and a gauge per fault in /metrics.
 """
 
 from __future__ import annotations
@@ -127,6 +127,8 @@ def install(app: Flask) -> None:
     app.extensions["yelb_faults"] = state
     yelb.metrics_registry.register(FaultCollector(state))
     app.register_blueprint(blueprint)
+    # A cross-site page must not be allowed to read or send /api/faults: no CORS grant.
+    yelb.private_paths.add(FAULTS_PATH)
     if not state.enabled:
         return
     yelb.votes = DelayedStore(yelb.votes, state)
@@ -157,17 +159,6 @@ def install(app: Flask) -> None:
 
 
 blueprint = Blueprint("faults", __name__)
-
-
-@blueprint.after_app_request
-def refuse_cross_site_pages(response: Response) -> Response:
-    # A cross-site page must not be allowed to read or send /api/faults. This hook is
-    # registered before the api blueprint's CORS hook, so it runs after it (Flask calls
-    # after-request hooks newest first) and takes the grant back.
-    if request.path == FAULTS_PATH:
-        for header in [name for name in response.headers.keys() if name.startswith("Access-Control-")]:
-            del response.headers[header]
-    return response
 
 
 def _state() -> FaultState:

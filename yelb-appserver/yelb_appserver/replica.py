@@ -13,7 +13,6 @@ from __future__ import annotations
 import colorsys
 import hashlib
 import re
-import socket
 from dataclasses import dataclass
 from importlib import metadata
 
@@ -95,18 +94,13 @@ class Release:
         version = config.version or package_version()
         return cls(version=version, color=config.color or derived_color(version))
 
-    def install(self, app, config) -> None:
-        """The release headers on every answer, and GET /api/whereami."""
+    def headers(self, hostname: str) -> list[tuple[str, str]]:
+        """For every answer (middleware.py adds them)."""
+        return [(VERSION_HEADER, self.version), (COLOR_HEADER, self.color), (HOSTNAME_HEADER, hostname)]
+
+    def install(self, app, config, hostname: str) -> None:
+        """GET /api/whereami."""
         from flask import jsonify
-
-        hostname = socket.gethostname()
-
-        @app.after_request
-        def tell_the_release(response):
-            response.headers[VERSION_HEADER] = self.version
-            response.headers[COLOR_HEADER] = self.color
-            response.headers[HOSTNAME_HEADER] = hostname
-            return response
 
         def where_am_i():
             return jsonify({**whereami.describe(config, hostname),

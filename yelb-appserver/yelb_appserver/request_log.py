@@ -2,7 +2,8 @@
 
 An incoming X-Request-ID is honoured when it looks like an id (so a proxy's
 id flows through); otherwise a new one is made. The id is returned in the
-response's X-Request-ID header and logged with the request.
+response's X-Request-ID header and logged with the request (middleware.py
+does both, around every request).
 
 The request line is the one thing logged on every request, so it skips the
 logging module: orjson encodes it and it is written to stdout in one write
@@ -15,17 +16,12 @@ from __future__ import annotations
 import logging
 import os
 import random
-import re
 import sys
 import time
 from typing import Callable
 
 import orjson
-from flask import Flask, g, request
 
-from . import metrics, tracing
-
-ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
 log = logging.getLogger("yelb.request")
@@ -89,30 +85,20 @@ def line_writer(stream) -> Callable[[bytes], None]:
     return write
 
 
-def install(app: Flask) -> None:
-    write = line_writer(sys.stdout) if log.isEnabledFor(logging.INFO) else None
+def request_line_writer() -> Callable[..., None] | None:
+    """What writes a request's line, or None when the log level leaves request lines out."""
+    if not log.isEnabledFor(logging.INFO):
+        return None
+    write = line_writer(sys.stdout)
     clock = _Clock()
 
-    @app.before_request
-    def start_request():
-        g.started = time.perf_counter()
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if ACCEPTABLE_REQUEST_ID.match(incoming) else new_request_id()
+    def write_request_line(request_id: str, method: str, path: str, route: str, status: int,
+                           seconds: float, remote: str | None, trace_fields: dict) -> None:
+        write(orjson.dumps({
+            "time": clock.now(), "level": "info", "logger": "yelb.request", "message": "request",
+            "request_id": request_id, "method": method, "path": path, "route": route,
+            "status": status, "duration_ms": round(seconds * 1000, 2), "remote": remote,
+            **trace_fields,
+        }, option=orjson.OPT_APPEND_NEWLINE))
 
-    @app.after_request
-    def finish_request(response):
-        current = request._get_current_object()  # one context lookup instead of one per attribute
-        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        route = current.url_rule.rule if current.url_rule else "unmatched"
-        metrics.observe_request(current.method, route, response.status_code, elapsed)
-        request_id = g.get("request_id") or new_request_id()
-        response.headers["X-Request-ID"] = request_id
-        if write:
-            write(orjson.dumps({
-                "time": clock.now(), "level": "info", "logger": "yelb.request", "message": "request",
-                "request_id": request_id, "method": current.method, "path": current.path,
-                "route": route, "status": response.status_code,
-                "duration_ms": round(elapsed * 1000, 2), "remote": current.remote_addr,
-                **tracing.log_fields(),
-            }, option=orjson.OPT_APPEND_NEWLINE))
-        return response
+    return write_request_line

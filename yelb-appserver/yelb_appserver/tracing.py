@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 # Probes and scrapes come every few seconds from every orchestrator: not worth a trace each.
 UNTRACED_PATHS = "/healthz,/readyz,/metrics"
+# Where a traced request keeps its trace id, in the WSGI environ.
+TRACE_ID_KEY = "yelb.trace_id"
 
 _provider = None  # the SDK's TracerProvider once tracing is on in this process
 
@@ -92,16 +94,21 @@ def instrument_app(app: "Flask") -> None:
     """One server span per request, child of the caller's traceparent when it sent one."""
     if _provider is None:
         return
+    from flask import request
+    from opentelemetry import trace
     from opentelemetry.instrumentation.flask import FlaskInstrumentor
 
     FlaskInstrumentor().instrument_app(app, tracer_provider=_provider, excluded_urls=UNTRACED_PATHS)
 
+    @app.before_request  # after the instrumentation's own hook, so the route's span is current
+    def note_the_trace_id():
+        # The request's log line is written once the span has ended (middleware.py).
+        context = trace.get_current_span().get_span_context()
+        if context.is_valid:
+            request.environ[TRACE_ID_KEY] = trace.format_trace_id(context.trace_id)
 
-def log_fields() -> dict[str, str]:
-    """The current trace id for the request log line; nothing when tracing is off."""
-    if _provider is None:
-        return {}
-    from opentelemetry import trace
 
-    context = trace.get_current_span().get_span_context()
-    return {"trace_id": trace.format_trace_id(context.trace_id)} if context.is_valid else {}
+def log_fields(environ: dict) -> dict[str, str]:
+    """The request's trace id for its log line; nothing when tracing is off or skipped it."""
+    trace_id = environ.get(TRACE_ID_KEY)
+    return {"trace_id": trace_id} if trace_id else {}
