@@ -8,12 +8,16 @@ YELB_REDIS_CIRCUIT_OPEN seconds, page views answering "unavailable" at once.
 
 from __future__ import annotations
 
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
-
 from ..config import Config
 from ..dependencies import Bulkhead, Dependency
+from ..optional_imports import without
+
+# redis-py loads OpenTelemetry's metrics API and SDK whenever they are installed (they are, for
+# tracing), for metrics of its own that this app never turns on: about 2 MiB in every process.
+with without("opentelemetry"):
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
 PAGEVIEWS_KEY = "pageviews"
 
