@@ -5,10 +5,7 @@ import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
-
-from stack.services import RedisServer
 
 VOTES = 2000
 THREADS = 50
@@ -44,13 +41,6 @@ def test_concurrent_votes_on_the_embedded_store_are_all_counted(appserver_factor
         statuses = list(pool.map(cast, range(500)))
     assert statuses.count(200) == 500
     assert requests.get(f"{server.url}/api/getvotes", timeout=5).json()[2] == {"name": "ihop", "value": 500}
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.destroy()
 
 
 def test_concurrent_page_views_share_redis_round_trips_and_each_gets_its_own_count(

@@ -12,14 +12,7 @@ import pytest
 import requests
 
 from tests.appserver.test_metrics import scrape
-from stack.services import PostgresServer, RedisServer, free_port, wait_until
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.destroy()
+from stack.services import PostgresServer, free_port, wait_until
 
 
 @pytest.fixture
