@@ -5,11 +5,21 @@ from __future__ import annotations
 import pytest
 import requests
 
+from stack.services import RedisServer
+
 
 @pytest.fixture
 def app_env(postgres, redis_server, database_name) -> dict[str, str]:
     """Environment for an appserver with a database of its own."""
     return {**postgres.env(database_name), **redis_server.env()}
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A Redis of the test's own, to stop or freeze without touching the shared one."""
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.destroy()
 
 
 @pytest.fixture

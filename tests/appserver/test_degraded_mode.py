@@ -6,19 +6,13 @@ These tests stop and start servers of their own, never the shared ones.
 import os
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
 from tests.appserver.test_metrics import scrape
-from stack.services import PostgresServer, RedisServer, free_port, wait_until
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.destroy()
+from stack.services import PostgresServer, free_port, wait_until
 
 
 @pytest.fixture
@@ -91,6 +85,24 @@ def test_postgres_stopped_gives_503_then_recovers_by_itself(appserver_factory, o
     print(f"votes succeeded again {time.monotonic() - back:.2f}s after PostgreSQL returned")
     assert own_postgres.counts()["outback"] == 2
     assert requests.get(f"{url}/readyz", timeout=5).json()["status"] == "ready"
+
+
+def test_connections_left_in_the_pool_by_a_postgres_restart_never_fail_a_vote(
+        appserver_factory, own_postgres, redis_server):
+    server = appserver_factory({**own_postgres.env(), **redis_server.env()}, workers=1)
+    url = server.url
+    wait_until(lambda: requests.get(f"{url}/readyz", timeout=5).status_code == 200, 10, "readiness")
+    # Votes at once, so the worker's pool holds several connections when the server goes away.
+    with ThreadPoolExecutor(8) as voters:
+        assert all(status == 200 for status in voters.map(
+            lambda _: requests.post(f"{url}/api/votes/ihop", timeout=10).status_code, range(32)))
+
+    own_postgres.restart()
+    with ThreadPoolExecutor(8) as voters:
+        statuses = list(voters.map(
+            lambda _: requests.post(f"{url}/api/votes/ihop", timeout=10).status_code, range(32)))
+    assert statuses == [200] * 32, statuses
+    assert own_postgres.counts()["ihop"] == 64
 
 
 def test_appserver_starts_while_postgres_is_down_and_catches_up(appserver_factory, own_postgres, redis_server):

@@ -110,29 +110,47 @@ class Bulkhead:
 
 
 class Dependency:
+    # While calls keep working, yelb_dependency_up is rewritten at most this often rather
+    # than on every call (each write is a locked write to a shared file). With several
+    # workers a scrape shows the most recent write, so a worker's "down" is outdated by
+    # another worker's working call within this time.
+    UP_REWRITE_SECONDS = 1.0
+
     def __init__(self, name: str, errors: tuple[type[BaseException], ...], bulkhead: Bulkhead | None = None):
         self.name = name
         self._errors = errors
         self._guard: Callable[[], ContextManager] = bulkhead.call if bulkhead else contextlib.nullcontext
+        self._up = metrics.DEPENDENCY_UP.labels(name)
+        self._failures = metrics.DEPENDENCY_ERRORS.labels(name)
+        self._latency: dict[str, metrics.Histogram] = {}
+        self._up_written: tuple[int, float] | None = None  # value, when
 
     def call(self, operation: str, action: Callable[[], T]) -> T:
+        latency = self._latency.get(operation)
+        if latency is None:
+            latency = self._latency[operation] = metrics.DEPENDENCY_LATENCY.labels(self.name, operation)
         with self._guard():
             started = time.perf_counter()
             try:
                 result = action()
             except self._errors as exc:
-                metrics.DEPENDENCY_ERRORS.labels(self.name).inc()
-                metrics.DEPENDENCY_UP.labels(self.name).set(0)
+                self._failures.inc()
+                self._report_up(0)
                 detail = _first_line(exc)
                 log.warning("dependency failed", extra={"fields": {
                     "dependency": self.name, "operation": operation, "detail": detail}})
                 raise DependencyError(self.name, detail) from exc
             finally:
-                metrics.DEPENDENCY_LATENCY.labels(self.name, operation).observe(
-                    time.perf_counter() - started
-                )
-        metrics.DEPENDENCY_UP.labels(self.name).set(1)
+                latency.observe(time.perf_counter() - started)
+        self._report_up(1)
         return result
+
+    def _report_up(self, value: int) -> None:
+        now = time.monotonic()
+        written = self._up_written
+        if written is None or written[0] != value or now - written[1] >= self.UP_REWRITE_SECONDS:
+            self._up.set(value)
+            self._up_written = (value, now)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ deleted by a KeyPruner in small batches.
 
 from __future__ import annotations
 
+import select
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -96,6 +97,24 @@ def describe_connect_failure(failure: psycopg.OperationalError) -> str:
     return f"cannot connect: {reason.rpartition(' failed: ')[2]}"
 
 
+def check_idle_connection(conn: psycopg.Connection) -> None:
+    """Raises for a pooled connection the server has closed (a restart, a failover), so the
+    pool replaces it instead of failing a vote.
+
+    An idle connection's server says nothing until asked, so a connection it closed has its
+    FATAL message and end of stream waiting to be read. Only then is it worth a round trip
+    (psycopg_pool's own check); a healthy connection is handed out without one.
+    """
+    if _has_input(conn.fileno()):
+        ConnectionPool.check_connection(conn)
+
+
+def _has_input(descriptor: int) -> bool:
+    poller = select.poll()
+    poller.register(descriptor, select.POLLIN)
+    return bool(poller.poll(0))
+
+
 class PostgresVoteStore:
     dependency = "postgresql"
 
@@ -118,9 +137,7 @@ class PostgresVoteStore:
             # after "too many clients") is picked up in seconds, without a restart.
             reconnect_timeout=max(2.0, config.dependency_timeout),
             configure=self._prepare,
-            # A round trip on every checkout: a connection the server closed while it sat
-            # in the pool (a restart, a failover) is replaced instead of failing a vote.
-            check=ConnectionPool.check_connection,
+            check=check_idle_connection,
             name="yelb-votes",
             open=False,
         )
