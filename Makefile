@@ -1,5 +1,10 @@
 # Yelb: the two commands of the README are `make run` and `make test`.
 .DEFAULT_GOAL := help
+# Every target is a command, not a file: `make bench` must run although bench/ exists.
+.PHONY: help run test check bench test-ui test-deployments test-stack bench-stack stack-up \
+        render-k8s demo-scale-out demo-lose-cache demo-lose-database demo-rolling-update \
+        demo-registry-switch demo-fault-injection demo-live-room demo-canary test-demos test-docs \
+        images push push-chart deploy-registry test-compose e2e-compose e2e-cluster e2e-nomad
 PYTEST_ARGS ?=
 
 help: ## list the targets
