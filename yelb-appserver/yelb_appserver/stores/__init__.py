@@ -164,55 +164,5 @@ class KeyPruner:
                     "ms": round((time.perf_counter() - started) * 1000, 1)}})
 
 
-class SharedIncrements:
-    """Page views counted concurrently in a worker share one call to the store.
-
-    A view that finds no call in flight sends one for itself and every view that
-    joined it meanwhile (`add(n)`: add n, return the new total); the views that arrive
-    while a call is in flight gather behind it for the next. So every view is
-    counted, and each gets a count of its own, right after its own increment:
-    total - n + 1 .. total. A failed call fails exactly the views it carried.
-    """
-
-    def __init__(self, add: Callable[[int], int]):
-        self._add = add
-        self._changed = threading.Condition()
-        self._gathering: _Batch | None = None
-        self._sending = False
-
-    def increment(self) -> int:
-        with self._changed:
-            batch = self._gathering = self._gathering or _Batch()
-            batch.size += 1
-            place = batch.size
-            while self._sending and not batch.done:
-                self._changed.wait()
-            leading = not batch.done
-            if leading:
-                self._gathering, self._sending = None, True
-        if leading:
-            self._send(batch)
-        if batch.failure:
-            raise batch.failure
-        return batch.total - batch.size + place
-
-    def _send(self, batch: "_Batch") -> None:
-        try:
-            batch.total = self._add(batch.size)
-        except BaseException as failure:  # every view of the batch gets it, as one would alone
-            batch.failure = failure
-        with self._changed:
-            batch.done, self._sending = True, False
-            self._changed.notify_all()
-
-
-class _Batch:
-    def __init__(self):
-        self.size = 0
-        self.done = False
-        self.total = 0
-        self.failure: BaseException | None = None
-
-
 def seed_rows(options: tuple[Option, ...]) -> list[tuple[str]]:
     return [(option.name,) for option in options]

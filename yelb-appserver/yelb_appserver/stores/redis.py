@@ -1,11 +1,9 @@
-"""Page views in Redis: the original's `pageviews` key, incremented with INCR (INCRBY for
-views counted at once in a worker, see SharedIncrements).
+"""Page views in Redis: the original's `pageviews` key, incremented with INCR.
 
 Page views are optional and votes are not, so Redis gets a short timeout
 (YELB_REDIS_TIMEOUT) and a Bulkhead: a hung Redis holds all but one of a
-worker's threads at most, for that short time (twice it for a view that waited
-behind a call in flight), and is then left alone for YELB_REDIS_CIRCUIT_OPEN
-seconds, page views answering "unavailable" at once.
+worker's threads at most, for that short time, and is then left alone for
+YELB_REDIS_CIRCUIT_OPEN seconds, page views answering "unavailable" at once.
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ from __future__ import annotations
 from ..config import Config
 from ..dependencies import Bulkhead, Dependency
 from ..optional_imports import without
-from . import SharedIncrements
 
 # redis-py loads OpenTelemetry's metrics API and SDK whenever they are installed (they are, for
 # tracing), for metrics of its own that this app never turns on: about 2 MiB in every process.
@@ -42,11 +39,9 @@ class RedisPageViewStore:
         bulkhead = Bulkhead(self.dependency, max_in_flight=max(1, config.threads - 1),
                             open_seconds=config.redis_circuit_open)
         self._call = Dependency(self.dependency, (redis.RedisError, OSError), bulkhead).call
-        # Each view still passes the Bulkhead and is measured on its own; only the round trip is shared.
-        self._increments = SharedIncrements(lambda views: int(self._client.incrby(PAGEVIEWS_KEY, views)))
 
     def increment(self) -> int:
-        return self._call("incr", self._increments.increment)
+        return self._call("incr", lambda: int(self._client.incr(PAGEVIEWS_KEY)))
 
     def current(self) -> int:
         return self._call("get", lambda: int(self._client.get(PAGEVIEWS_KEY) or 0))

@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from ..dependencies import Dependency
 from ..options import Option
-from . import VOTE_KEY_RETENTION_SECONDS, IdempotencyKeyReused, KeyPruner, SharedIncrements
+from . import VOTE_KEY_RETENTION_SECONDS, IdempotencyKeyReused, KeyPruner
 from .sqlite_file import connect, prepare
 
 DELETE_EXPIRED_KEYS = (
@@ -23,9 +23,9 @@ CAST_VOTE = (
     "INSERT INTO restaurants (name, count) VALUES (?, 1) "
     "ON CONFLICT (name) DO UPDATE SET count = count + 1 RETURNING count"
 )
-COUNT_PAGEVIEWS = (
-    "INSERT INTO counters (name, value) VALUES ('pageviews', ?) "
-    "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value RETURNING value"
+COUNT_PAGEVIEW = (
+    "INSERT INTO counters (name, value) VALUES ('pageviews', 1) "
+    "ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value"
 )
 
 
@@ -39,8 +39,6 @@ class SqliteStore:
         self._local = threading.local()
         self._call = Dependency(self.dependency, (sqlite3.Error,)).call
         self._pruner = KeyPruner(self.dependency, self._delete_expired_keys)
-        self._increments = SharedIncrements(
-            lambda views: self._connection().execute(COUNT_PAGEVIEWS, (views,)).fetchone()[0])
         prepare(self._connection(), options, timeout)
 
     def start_pruning(self) -> None:
@@ -90,7 +88,7 @@ class SqliteStore:
         return self._call("read", lambda: dict(self._connection().execute(query, names).fetchall()))
 
     def increment(self) -> int:
-        return self._call("incr", self._increments.increment)
+        return self._call("incr", lambda: self._connection().execute(COUNT_PAGEVIEW).fetchone()[0])
 
     def current(self) -> int:
         row = self._call("read", lambda: self._connection().execute(
