@@ -30,9 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import requests
 
@@ -72,25 +70,7 @@ KUBERNETES_WORKERS = 2  # deployments/kubernetes/base/yelb-appserver.yaml
 DURABLE_POSTGRES = {"fsync": "on", "full_page_writes": "on"}
 
 
-# gunicorn's workers race to accept wrk's keep-alive connections, and often one worker
-# gets most of them: it serves them on one CPU while the other worker idles, at about
-# half the req/s, for the whole run. Behind the nginx front, which keeps no connections
-# to the appservers, every request is a new connection and the race evens out. So a
-# run whose connections fell more unevenly than this on the workers is made again, at
-# most REPEATS times, and the runs made again are counted in the output.
-UNEVEN = 2.0  # connections of the busiest worker over those of the least busy
-REPEATS = 3
-
-
-def connections_per_worker(port: int) -> list[int]:
-    """How many established connections each process serving PORT holds, fewest first."""
-    listing = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
-                             capture_output=True, text=True, check=True, timeout=10).stdout
-    return sorted(Counter(re.findall(r"pid=(\d+)", listing)).values())
-
-
 def wrk(url: str, method: str, seconds: int, connections: int, threads: int) -> dict:
-    """One wrk run, with how its connections were spread over the server's workers."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
                "--timeout", "5s"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
@@ -99,18 +79,9 @@ def wrk(url: str, method: str, seconds: int, connections: int, threads: int) -> 
                          else f'wrk.method = "{method}"\n')
             script.flush()
             command += ["-s", script.name]
-        running = subprocess.Popen(command + [url], stdout=subprocess.PIPE, text=True)
-        time.sleep(seconds / 2)  # every connection made and in use
-        spread = connections_per_worker(urlsplit(url).port)
-        output, _ = running.communicate(timeout=seconds + 30)
-    if running.returncode:
-        raise RuntimeError(f"wrk exited with {running.returncode}")
-    return {**parse_wrk(output), "spread": spread}
-
-
-def evenly_spread(run: dict, workers: int) -> bool:
-    spread = run["spread"]
-    return len(spread) == workers and spread[-1] <= UNEVEN * spread[0]
+        output = subprocess.run(command + [url], capture_output=True, text=True, check=True,
+                                timeout=seconds + 30).stdout
+    return parse_wrk(output)
 
 
 def parse_wrk(output: str) -> dict:
@@ -198,8 +169,8 @@ def cold_start_seconds(env: dict[str, str], runs: int = 3) -> float:
 
 
 def median_row(runs: list[dict]) -> dict:
-    return {**{key: statistics.median(run[key] for run in runs) for key in ("rps", "p50", "p99")},
-            **{key: sum(run[key] for run in runs) for key in ("requests", "errors")}}
+    return {key: statistics.median(run[key] for run in runs) if key in ("rps", "p50", "p99")
+            else sum(run[key] for run in runs) for key in runs[0]}
 
 
 def main() -> None:
@@ -221,8 +192,6 @@ def main() -> None:
     env = {**postgres.env(), **redis.env()}
     floor, app = FloorServer(env, workers=KUBERNETES_WORKERS), AppServer(env, workers=KUBERNETES_WORKERS)
     runs: dict[tuple[str, int], list[dict]] = {}
-    repeated = uneven = 0
-    made_again: dict[str, list[dict]] = {}  # their votes count too
     try:
         print(f"machine: {platform.machine()}, {len(os.sched_getaffinity(0))} usable CPUs "
               f"({os.cpu_count()} on the host), Python {platform.python_version()}, {platform.release()}; "
@@ -245,14 +214,8 @@ def main() -> None:
         for _ in range(args.rounds):
             for connections in connection_counts:
                 for name, method, url in measured:
-                    for attempt in range(REPEATS + 1):
-                        run = wrk(url, method, args.seconds, connections, args.threads)
-                        if evenly_spread(run, KUBERNETES_WORKERS) or attempt == REPEATS:
-                            break
-                        repeated += 1
-                        made_again.setdefault(name, []).append(run)
-                    uneven += not evenly_spread(run, KUBERNETES_WORKERS)
-                    runs.setdefault((name, connections), []).append(run)
+                    runs.setdefault((name, connections), []).append(
+                        wrk(url, method, args.seconds, connections, args.threads))
         loaded = pss_mib(app.pid)
         votes_counted = sum(postgres.counts().values()) - votes_before
     finally:
@@ -271,13 +234,10 @@ def main() -> None:
               f"{row['p99'] / row['p50']:>9.1f}{to_floor:>8.2f}"
               f"{'' if to_hostname is None else f'{to_hostname:.2f}':>10}{row['errors']:>8}")
     vote_runs = [warm_ups[name] for name in VOTES] + [
-        run for name in VOTES for connections in connection_counts for run in runs[name, connections]] + [
-        run for name in VOTES for run in made_again.get(name, [])]
+        run for name in VOTES for connections in connection_counts for run in runs[name, connections]]
     vote_answers = sum(run["requests"] - run["errors"] for run in vote_runs)
     print(f"\nPSS per replica ({KUBERNETES_WORKERS} workers): {idle:.1f} MiB idle, {loaded:.1f} MiB after the load")
     print(f"cold start to the first 200 (median of 3): {cold * 1000:.0f} ms")
-    print(f"runs made again because wrk's connections fell unevenly on the workers: {repeated}; "
-          f"kept uneven after {REPEATS} tries: {uneven} of {sum(map(len, runs.values()))}")
     # wrk does not count answers still in flight when it stops, so the database may hold more.
     print(f"votes in PostgreSQL: {votes_counted} for {vote_answers} answered 200 by wrk")
 
