@@ -10,7 +10,7 @@ Every answer gets:
 
 One WSGI wrapper rather than Flask's before- and after-request hooks: these answer
 headers are checked once, at start, instead of by Werkzeug on every request, and
-Flask's per-hook dispatch is skipped. Together that was about a fifth of what an
+Flask's per-hook dispatch is skipped. Together that was about a third of what an
 /api/hostname request cost in-process (bench/README.md).
 """
 
