@@ -20,6 +20,8 @@ import re
 import time
 from typing import Callable, Iterable
 
+from werkzeug.datastructures import Headers
+
 from . import metrics, request_log, tracing
 
 ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -35,7 +37,8 @@ CORS_HEADERS = (
 class EveryRequest:
     def __init__(self, wsgi_app: Callable, answer_headers: Iterable[tuple[str, str]], private_paths: set[str]):
         self._app = wsgi_app
-        self._answer_headers = list(answer_headers)
+        # Checked once, here: Werkzeug refuses a value that would split the answer.
+        self._answer_headers = Headers(answer_headers).to_wsgi_list()
         self._api_headers = self._answer_headers + list(CORS_HEADERS)
         self._private_paths = private_paths  # read on each request: install() calls may add to it
         self._write_line = request_log.request_line_writer()
