@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from yelb_appserver import config
 from yelb_appserver.cpu_limit import available_cpus, quota
 
 HOST_CPUS = len(os.sched_getaffinity(0))
@@ -40,3 +41,10 @@ def test_a_quota_above_the_usable_cpus_is_capped_by_them(tmp_path):
 
 def test_without_a_quota_every_usable_cpu_counts(tmp_path):
     assert available_cpus(str(tmp_path)) == HOST_CPUS
+
+
+@pytest.mark.parametrize("cpu_max, workers", [("100000 100000\n", 1), ("50000 100000\n", 1), ("max 100000\n", None)])
+def test_the_default_is_one_worker_per_cpu_of_the_limit(tmp_path, monkeypatch, cpu_max, workers):
+    root = cgroup(tmp_path, {"cpu.max": cpu_max})
+    monkeypatch.setattr(config, "available_cpus", lambda: available_cpus(root))
+    assert config.Config.from_env({}).worker_processes == min(workers or HOST_CPUS, config.MAX_DEFAULT_WORKERS)
