@@ -13,7 +13,8 @@ One run measures, on 127.0.0.1 with wrk (bounded: --seconds per row, plus a
   that was answered 200;
 
 then checks the figures against the targets and prints each as met or missed.
-Both servers run at the Kubernetes configuration: 2 workers of 4 threads.
+Both servers run as the Kubernetes base runs a replica (kubernetes_replica.py): its
+gunicorn settings, and (as root) its CPU limit, with PostgreSQL, Redis and wrk outside it.
 
     .venv/bin/python bench/appserver_bench.py [--seconds 2] [--rounds 7] [--connections 20,50]
 """
@@ -37,7 +38,9 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.kubernetes_replica import CpuLimit, cpu_limit, gunicorn_env  # noqa: E402
 from stack.services import AppServer, PostgresServer, RedisServer, wait_until  # noqa: E402
+from yelb_appserver.config import Config  # noqa: E402
 
 # "POST+key": a POST with a new Idempotency-Key on every request, as the nginx
 # front sends votes (wrk runs this Lua in each of its threads). RUN makes the keys
@@ -64,7 +67,6 @@ ENDPOINTS = [
 ]
 VOTES = ("vote POST", "vote POST+key", "vote GET")
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-KUBERNETES_WORKERS = 2  # deployments/kubernetes/base/yelb-appserver.yaml
 # PostgreSQL as the yelb-db image runs it, so each vote is on disk before its 200
 # (the stack turns these off to keep the tests fast, which would flatter every vote row).
 DURABLE_POSTGRES = {"fsync": "on", "full_page_writes": "on"}
@@ -130,12 +132,26 @@ def pss_mib(pid: int) -> float:
     return total_kib / 1024
 
 
-class FloorServer(AppServer):
-    """bench/floor_app.py under the appserver's gunicorn configuration."""
+class KubernetesReplica(AppServer):
+    """The `yelb-appserver` command with the Kubernetes base's gunicorn settings, inside its CPU limit."""
+
+    def __init__(self, env: dict[str, str], limit: CpuLimit):
+        super().__init__({**env, **gunicorn_env()})
+        self.limit = limit
+
+    def command(self) -> list[str]:
+        return self.limit.wrap(self.server_command())
+
+    def server_command(self) -> list[str]:
+        return super().command()
+
+
+class FloorServer(KubernetesReplica):
+    """bench/floor_app.py under the appserver's gunicorn configuration, as a replica."""
 
     name = "floor"
 
-    def command(self) -> list[str]:
+    def server_command(self) -> list[str]:
         return [sys.executable, "-m", "gunicorn", "--config", "python:yelb_appserver.gunicorn_conf",
                 "bench.floor_app:app"]
 
@@ -145,11 +161,11 @@ class FloorServer(AppServer):
         return super().start(wait)
 
 
-def cold_start_seconds(env: dict[str, str], runs: int = 3) -> float:
+def cold_start_seconds(env: dict[str, str], limit: CpuLimit, runs: int = 3) -> float:
     """Median time from starting the command to the first 200 from /healthz."""
     times = []
     for _ in range(runs):
-        app = AppServer(env, workers=KUBERNETES_WORKERS)
+        app = KubernetesReplica(env, limit)
         try:
             started = time.monotonic()
             app.start(wait=False)
@@ -190,15 +206,18 @@ def main() -> None:
         durability = ", ".join(f"{name}={conn.execute(f'SHOW {name}').fetchone()[0]}"
                                for name in ("fsync", "synchronous_commit", "full_page_writes"))
     env = {**postgres.env(), **redis.env()}
-    floor, app = FloorServer(env, workers=KUBERNETES_WORKERS), AppServer(env, workers=KUBERNETES_WORKERS)
+    limit = CpuLimit(cpu_limit())
+    floor, app = FloorServer(env, limit), KubernetesReplica(env, limit)
+    replica = Config.from_env(gunicorn_env())
     runs: dict[tuple[str, int], list[dict]] = {}
     try:
         print(f"machine: {platform.machine()}, {len(os.sched_getaffinity(0))} usable CPUs "
               f"({os.cpu_count()} on the host), Python {platform.python_version()}, {platform.release()}; "
-              f"gunicorn gthread {KUBERNETES_WORKERS} workers x 4 threads; wrk -t{args.threads} "
-              f"-d{args.seconds}s on 127.0.0.1 (same machine); median of {args.rounds} rounds; "
-              f"PostgreSQL {durability}", flush=True)
-        cold = cold_start_seconds(env)
+              f"gunicorn gthread {replica.worker_processes} workers x {replica.threads} threads, "
+              + (f"in a cgroup limited to {limit.cpus:g} CPU" if limit.available else limit.why_not)
+              + f"; wrk -t{args.threads} -d{args.seconds}s on 127.0.0.1 (same machine); median of "
+              f"{args.rounds} rounds; PostgreSQL {durability}", flush=True)
+        cold = cold_start_seconds(env, limit)
         floor.start()
         app.start()
         # Ready: the replica has reached PostgreSQL, which creates the database on a new server.
@@ -223,6 +242,7 @@ def main() -> None:
         app.destroy()
         redis.destroy()
         postgres.destroy()
+        limit.remove()
     rows = {key: median_row(value) for key, value in runs.items()}
 
     print(f"\n{'endpoint':<16}{'conns':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}"
@@ -236,7 +256,7 @@ def main() -> None:
     vote_runs = [warm_ups[name] for name in VOTES] + [
         run for name in VOTES for connections in connection_counts for run in runs[name, connections]]
     vote_answers = sum(run["requests"] - run["errors"] for run in vote_runs)
-    print(f"\nPSS per replica ({KUBERNETES_WORKERS} workers): {idle:.1f} MiB idle, {loaded:.1f} MiB after the load")
+    print(f"\nPSS per replica ({replica.worker_processes} workers): {idle:.1f} MiB idle, {loaded:.1f} MiB after the load")
     print(f"cold start to the first 200 (median of 3): {cold * 1000:.0f} ms")
     # wrk does not count answers still in flight when it stops, so the database may hold more.
     print(f"votes in PostgreSQL: {votes_counted} for {vote_answers} answered 200 by wrk")

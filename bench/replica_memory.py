@@ -1,6 +1,6 @@
 """Where a replica's memory goes: PSS per process and per kind of mapping, idle and after load.
 
-Starts one replica at the Kubernetes configuration (2 workers x 4 threads) against real
+Starts one replica as the Kubernetes base runs it (appserver_bench.KubernetesReplica) against real
 PostgreSQL and Redis, measures, runs a bounded wrk load over every endpoint (--seconds
 each, 50 connections), and measures again. For each process it prints PSS split into
 anonymous memory (the Python heap), files (libraries) and the rest, and its private dirty
@@ -25,8 +25,9 @@ from collections import Counter
 from pathlib import Path
 
 # appserver_bench puts the repository on sys.path for stack.
-from appserver_bench import ENDPOINTS, KUBERNETES_WORKERS, replica_pids, wrk
-from stack.services import AppServer, PostgresServer, RedisServer
+from appserver_bench import ENDPOINTS, KubernetesReplica, replica_pids, wrk
+from bench.kubernetes_replica import CpuLimit, cpu_limit
+from stack.services import PostgresServer, RedisServer
 
 PAGE = 4096
 MAPPING = re.compile(r"^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$")
@@ -104,7 +105,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=3, help="wrk duration per endpoint")
     args = parser.parse_args()
     postgres, redis = PostgresServer().start(), RedisServer().start()
-    app = AppServer({**postgres.env(), **redis.env()}, workers=KUBERNETES_WORKERS)
+    limit = CpuLimit(cpu_limit())
+    app = KubernetesReplica({**postgres.env(), **redis.env()}, limit)
     try:
         app.start()
         time.sleep(0.5)  # the workers finish starting after the first answer
@@ -116,6 +118,7 @@ def main() -> None:
         app.destroy()
         redis.destroy()
         postgres.destroy()
+        limit.remove()
 
 
 if __name__ == "__main__":
