@@ -67,6 +67,7 @@ def create_app(config: Config | None = None) -> "Flask":
 
     from . import (api, errors, faults, health, metrics, middleware, openapi, read_cache, replica,
                    request_log, room, tracing, ui, version)
+    from .json_provider import OrjsonProvider
     from .stores import open_stores
 
     config = config or Config.from_env()
@@ -87,7 +88,7 @@ def create_app(config: Config | None = None) -> "Flask":
 
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, UI_ASSET_MAX_AGE=3600)
-    app.json.sort_keys = False
+    app.json = OrjsonProvider(app)
     app.extensions["yelb"] = yelb
 
     tracing.instrument_app(app)
