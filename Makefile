@@ -17,9 +17,10 @@ run: ## run Yelb in one process on http://127.0.0.1:4567 (embedded SQLite store,
 	@scripts/bootstrap run
 	YELB_UI_DIR=$(CURDIR)/yelb-ui/public YELB_APPSERVER_ADDRESS=$(YELB_APPSERVER_ADDRESS) .venv/bin/yelb-appserver
 
+# Two pytest processes side by side (tests/suite.sh says why and how they are kept apart).
 test: ## run the whole test suite (installs what it needs first)
 	@scripts/bootstrap test
-	.venv/bin/pytest $(PYTEST_ARGS)
+	tests/suite.sh $(PYTEST_ARGS)
 
 # The fast tier: needs no root, no services and no Debian packages, only Python 3 (and Node
 # for the page's logic, skipped without it). Without .venv it makes one with the appserver's

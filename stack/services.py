@@ -10,6 +10,7 @@ PostgreSQL's initdb refuses to run as root, so as root the server runs as the
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import signal
@@ -35,14 +36,23 @@ def free_port() -> int:
 
     The kernel may hand the same free port to two quick calls, and a server
     started later (nginx after its appservers, say) would then collide.
+    With YELB_TEST_PORTS=FIRST-LAST the port comes from that range instead of
+    the kernel's: a second test process run beside this one (tests/suite.sh)
+    then never hands out a port this one just handed out.
     """
-    while True:
+    first, _, last = os.environ.get("YELB_TEST_PORTS", "").partition("-")
+    candidates = range(int(first), int(last) + 1) if first else itertools.repeat(0)
+    for candidate in candidates:
         with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
             port = sock.getsockname()[1]
         if port not in _ports_given:
             _ports_given.add(port)
             return port
+    raise RuntimeError(f"no free port left in YELB_TEST_PORTS={first}-{last}")
 
 
 def wait_until(check, timeout: float, what: str, interval: float = 0.05):
