@@ -72,7 +72,7 @@ def test_a_budget_below_the_workers_stops_the_start_with_one_line(tmp_path):
 @pytest.mark.parametrize("small_postgres", [3 * 4 + RESERVED], indirect=True)
 def test_replicas_at_full_scale_stay_within_the_budget_under_load(appserver_factory, small_postgres):
     """5 replicas x 8 workers against 100 slots, in small: three
-    replicas of 2 workers x 4 threads, busy enough that every pool would grow
+    replicas of 2 workers x 8 threads, busy enough that every pool would grow
     to its old size (4 per worker: 24 wanted, 12 free), must share 12."""
     replicas = [appserver_factory({**app_role_env(small_postgres, "yelbdatabase"),
                                    "YELB_DB_MAX_CONNECTIONS": "4"}) for _ in range(3)]
