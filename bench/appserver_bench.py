@@ -135,10 +135,11 @@ def pss_mib(pid: int) -> float:
 
 
 class KubernetesReplica(AppServer):
-    """The `yelb-appserver` command with the Kubernetes base's gunicorn settings, inside its CPU limit."""
+    """The `yelb-appserver` command with the Kubernetes base's gunicorn settings (or `settings`
+    in their place), inside its CPU limit."""
 
-    def __init__(self, env: dict[str, str], limit: CpuLimit):
-        super().__init__({**env, **gunicorn_env()})
+    def __init__(self, env: dict[str, str], limit: CpuLimit, settings: dict[str, str] | None = None):
+        super().__init__({**env, **(gunicorn_env() if settings is None else settings)})
         self.limit = limit
 
     def command(self) -> list[str]:
@@ -154,8 +155,9 @@ class FloorServer(KubernetesReplica):
 
     name = "floor"
 
-    def __init__(self, env: dict[str, str], limit: CpuLimit, wsgi_app: str = "bench.floor_app:app"):
-        super().__init__(env, limit)
+    def __init__(self, env: dict[str, str], limit: CpuLimit, settings: dict[str, str] | None = None,
+                 wsgi_app: str = "bench.floor_app:app"):
+        super().__init__(env, limit, settings)
         self.wsgi_app = wsgi_app
 
     def server_command(self) -> list[str]:
@@ -168,11 +170,12 @@ class FloorServer(KubernetesReplica):
         return super().start(wait)
 
 
-def cold_start_seconds(env: dict[str, str], limit: CpuLimit, runs: int = 3) -> float:
+def cold_start_seconds(env: dict[str, str], limit: CpuLimit, settings: dict[str, str],
+                       runs: int = 3) -> float:
     """Median time from starting the command to the first 200 from /healthz."""
     times = []
     for _ in range(runs):
-        app = KubernetesReplica(env, limit)
+        app = KubernetesReplica(env, limit, settings)
         try:
             started = time.monotonic()
             app.start(wait=False)
@@ -191,8 +194,28 @@ def cold_start_seconds(env: dict[str, str], limit: CpuLimit, runs: int = 3) -> f
     return statistics.median(times)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a process and its descendants have used so far."""
+    ticks = 0
+    for current in replica_pids(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rpartition(")")[2].split()
+        except FileNotFoundError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def measure(server: AppServer, url: str, method: str, seconds: int, connections: int, threads: int) -> dict:
+    """One wrk run, and the server's own CPU time per answered request during it."""
+    before = cpu_seconds(server.pid)
+    run = wrk(url, method, seconds, connections, threads)
+    run["cpu_us"] = (cpu_seconds(server.pid) - before) / max(run["requests"], 1) * 1e6
+    return run
+
+
 def median_row(runs: list[dict]) -> dict:
-    return {key: statistics.median(run[key] for run in runs) if key in ("rps", "p50", "p99")
+    return {key: statistics.median(run[key] for run in runs) if key in ("rps", "p50", "p99", "cpu_us")
             else sum(run[key] for run in runs) for key in runs[0]}
 
 
@@ -204,7 +227,13 @@ def main() -> None:
     parser.add_argument("--connections", default="20,50", help="comma list of wrk connection counts")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--rounds", type=int, default=7, help="measurements of each row (median)")
+    # Other shapes of the replica, for comparing them; the manifest's by default.
+    parser.add_argument("--replica-workers", type=int, help="gunicorn workers instead of the manifest's")
+    parser.add_argument("--replica-threads", type=int, help="threads per worker instead of the manifest's")
     args = parser.parse_args()
+    settings = {**gunicorn_env(),
+                **({"YELB_APPSERVER_WORKERS": str(args.replica_workers)} if args.replica_workers else {}),
+                **({"YELB_APPSERVER_THREADS": str(args.replica_threads)} if args.replica_threads else {})}
     connection_counts = [int(count) for count in args.connections.split(",")]
 
     postgres = PostgresServer(settings=DURABLE_POSTGRES).start()
@@ -214,9 +243,9 @@ def main() -> None:
                                for name in ("fsync", "synchronous_commit", "full_page_writes"))
     env = {**postgres.env(), **redis.env()}
     limit = CpuLimit(cpu_limit())
-    floor, app = FloorServer(env, limit), KubernetesReplica(env, limit)
-    floor_with_headers = FloorServer(env, limit, "bench.floor_with_api_headers:app")
-    replica = Config.from_env(gunicorn_env())
+    floor, app = FloorServer(env, limit, settings), KubernetesReplica(env, limit, settings)
+    floor_with_headers = FloorServer(env, limit, settings, "bench.floor_with_api_headers:app")
+    replica = Config.from_env(settings)
     runs: dict[tuple[str, int], list[dict]] = {}
     try:
         print(f"machine: {platform.machine()}, {len(os.sched_getaffinity(0))} usable CPUs "
@@ -225,7 +254,7 @@ def main() -> None:
               + (f"in a cgroup limited to {limit.cpus:g} CPU" if limit.available else limit.why_not)
               + f"; wrk -t{args.threads} -d{args.seconds}s on 127.0.0.1 (same machine); median of "
               f"{args.rounds} rounds; PostgreSQL {durability}", flush=True)
-        cold = cold_start_seconds(env, limit)
+        cold = cold_start_seconds(env, limit, settings)
         floor.start()
         floor_with_headers.start()
         app.start()
@@ -233,18 +262,18 @@ def main() -> None:
         wait_until(lambda: requests.get(f"{app.url}/readyz", timeout=5).status_code == 200, 30, "readiness")
         idle = pss_mib(app.pid)
         votes_before = sum(postgres.counts().values())
-        measured = [("floor", "GET", floor.url + "/"),
-                    (FLOOR_WITH_HEADERS, "GET", floor_with_headers.url + "/")] + [(name, method, app.url + path)
-                                                          for name, method, path in ENDPOINTS]
+        measured = [("floor", floor, "GET", floor.url + "/"),
+                    (FLOOR_WITH_HEADERS, floor_with_headers, "GET", floor_with_headers.url + "/")] + [
+            (name, app, method, app.url + path) for name, method, path in ENDPOINTS]
         warm_ups = {name: wrk(url, method, 2, max(connection_counts), args.threads)  # pools and caches fill
-                    for name, method, url in measured}
+                    for name, _server, method, url in measured}
         # Rounds, each over every row in turn, so that a burst of other work on the
         # machine lands on all rows alike rather than on one.
         for _ in range(args.rounds):
             for connections in connection_counts:
-                for name, method, url in measured:
+                for name, server, method, url in measured:
                     runs.setdefault((name, connections), []).append(
-                        wrk(url, method, args.seconds, connections, args.threads))
+                        measure(server, url, method, args.seconds, connections, args.threads))
         loaded = pss_mib(app.pid)
         votes_counted = sum(postgres.counts().values()) - votes_before
     finally:
@@ -257,13 +286,14 @@ def main() -> None:
     rows = {key: median_row(value) for key, value in runs.items()}
 
     print(f"\n{'endpoint':<16}{'conns':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}"
-          f"{'/floor':>8}{'/hostname':>10}{'errors':>8}")
+          f"{'/floor':>8}{'/hostname':>10}{'errors':>8}{'CPU us/req':>12}")
     for (name, connections), row in rows.items():
         to_floor = row["rps"] / rows["floor", connections]["rps"]
         to_hostname = None if name.startswith("floor") else row["rps"] / rows["hostname", connections]["rps"]
         print(f"{name:<16}{connections:>6}{row['rps']:>9.0f}{row['p50']:>9.2f}{row['p99']:>9.2f}"
               f"{row['p99'] / row['p50']:>9.1f}{to_floor:>8.2f}"
-              f"{'' if to_hostname is None else f'{to_hostname:.2f}':>10}{row['errors']:>8}")
+              f"{'' if to_hostname is None else f'{to_hostname:.2f}':>10}{row['errors']:>8}"
+              f"{row['cpu_us']:>12.0f}")
     vote_runs = [warm_ups[name] for name in VOTES] + [
         run for name in VOTES for connections in connection_counts for run in runs[name, connections]]
     vote_answers = sum(run["requests"] - run["errors"] for run in vote_runs)
