@@ -1,5 +1,6 @@
 """SIGTERM: stop being ready, finish in-flight requests, exit cleanly."""
 
+import json
 import signal
 import threading
 import time
@@ -34,3 +35,16 @@ def test_shutdown_delay_reports_not_ready_while_still_serving(appserver_factory,
     assert "shutting down" in ready.json()["reasons"]
     assert requests.post(f"{url}/api/votes/outback", timeout=5).status_code == 200
     assert server.process.wait(15) == 0
+
+
+def test_every_request_line_is_written_before_a_graceful_exit(appserver_factory):
+    """Request lines go out in batches (batched_lines.py): a worker's last ones at its exit."""
+    server = appserver_factory({"YELB_SHUTDOWN_DELAY": "0"}, workers=2)
+    ids = [f"last-words-{number}" for number in range(300)]
+    with requests.Session() as session:
+        for request_id in ids:
+            session.get(f"{server.url}/api/hostname", headers={"X-Request-ID": request_id}, timeout=5)
+    assert server.stop() == 0
+    logged = [json.loads(line) for line in server.log_text().splitlines() if line.startswith("{")]
+    assert sorted(line["request_id"] for line in logged if line.get("message") == "request"
+                  and line["request_id"].startswith("last-words-")) == sorted(ids)

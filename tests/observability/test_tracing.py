@@ -23,6 +23,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from stack.nginx import NginxFront
+from stack.services import wait_until
 
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
 
@@ -133,9 +134,12 @@ def test_a_vote_through_the_front_is_one_trace_with_its_postgresql_spans(traced_
     assert any("INSERT" in attributes(span.attributes).get("db.statement", "") for span in database)
     assert {resource["service.name"] for resource, _ in spans} == {"yelb-appserver-under-test"}
 
-    # The request log line of that vote names the trace.
-    logged = [json.loads(line) for line in appserver.log_text().splitlines() if line.startswith("{")]
-    votes = [line for line in logged if line.get("message") == "request" and line["path"] == "/api/votes/ihop"]
+    # The request log line of that vote names the trace (request lines go out in batches).
+    def vote_lines() -> list[dict]:
+        logged = [json.loads(line) for line in appserver.log_text().splitlines() if line.startswith("{")]
+        return [line for line in logged if line.get("message") == "request" and line["path"] == "/api/votes/ihop"]
+
+    votes = wait_until(vote_lines, 10, "the vote's request line")
     assert [line.get("trace_id") for line in votes] == [trace_id.hex()]
 
 

@@ -6,21 +6,22 @@ response's X-Request-ID header and logged with the request (middleware.py
 does both, around every request).
 
 The request line is the one thing logged on every request, so it skips the
-logging module: orjson encodes it and it is written to stdout in one write
-(the logging module's records, formatter and handler lock cost more than the
-request itself). Every other message goes through logging, as the same JSON.
+logging module (its records, formatter and handler lock cost more than the
+request itself): orjson encodes it, and batched_lines.py writes the lines to
+stdout in batches. Every other message goes through logging, as the same JSON.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import random
 import sys
 import time
 from typing import Callable
 
 import orjson
+
+from .batched_lines import batched_writer
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
@@ -53,52 +54,50 @@ def new_request_id() -> str:
 
 
 class _Clock:
-    """The log's timestamp, formatted once per second rather than once per line."""
+    """Log timestamps, formatted once per second rather than once per line."""
 
     def __init__(self):
         self._second, self._text = 0, ""
 
-    def now(self) -> str:
-        second = int(time.time())
+    def text(self, when: float) -> str:
+        second = int(when)
         if second != self._second:
             self._text, self._second = time.strftime(TIME_FORMAT, time.localtime(second)), second
         return self._text
 
 
-def line_writer(stream) -> Callable[[bytes], None]:
-    """One write system call per line, so lines from the worker's threads never mix."""
-    try:
-        descriptor = stream.fileno()
-    except (AttributeError, OSError, ValueError):  # a stream in memory, as under pytest's capsys
-        def write_text(line: bytes) -> None:
-            stream.write(line.decode())
-            stream.flush()
+_clock = _Clock()
 
-        return write_text
 
-    def write(line: bytes) -> None:
-        try:
-            os.write(descriptor, line)
-        except OSError:  # a closed or broken log pipe: as with the logging module, the request goes on
-            pass
-
-    return write
+def encode_request_line(fields: tuple) -> bytes:
+    """One request line, from the fields the request left (request_line_writer)."""
+    ended, request_id, method, path, route, status, seconds, remote, trace_fields = fields
+    return orjson.dumps({
+        "time": _clock.text(ended), "level": "info", "logger": "yelb.request", "message": "request",
+        "request_id": request_id, "method": method, "path": path, "route": route,
+        "status": status, "duration_ms": round(seconds * 1000, 2), "remote": remote,
+        **trace_fields,
+    }, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def request_line_writer() -> Callable[..., None] | None:
-    """What writes a request's line, or None when the log level leaves request lines out."""
+    """What logs a request's line, or None when the log level leaves request lines out.
+
+    To standard output in batches (batched_lines.py); at once when it is a stream in
+    memory, as under pytest's capsys.
+    """
     if not log.isEnabledFor(logging.INFO):
         return None
-    write = line_writer(sys.stdout)
-    clock = _Clock()
+    stream = sys.stdout
+    try:
+        add = batched_writer(stream.fileno(), encode_request_line)
+    except (AttributeError, OSError, ValueError):
+        def add(fields: tuple) -> None:
+            stream.write(encode_request_line(fields).decode())
+            stream.flush()
 
     def write_request_line(request_id: str, method: str, path: str, route: str, status: int,
                            seconds: float, remote: str | None, trace_fields: dict) -> None:
-        write(orjson.dumps({
-            "time": clock.now(), "level": "info", "logger": "yelb.request", "message": "request",
-            "request_id": request_id, "method": method, "path": path, "route": route,
-            "status": status, "duration_ms": round(seconds * 1000, 2), "remote": remote,
-            **trace_fields,
-        }, option=orjson.OPT_APPEND_NEWLINE))
+        add((time.time(), request_id, method, path, route, status, seconds, remote, trace_fields))
 
     return write_request_line
