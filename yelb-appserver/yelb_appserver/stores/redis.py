@@ -8,6 +8,8 @@ YELB_REDIS_CIRCUIT_OPEN seconds, page views answering "unavailable" at once.
 
 from __future__ import annotations
 
+import socket
+import struct
 import threading
 
 from ..config import Config
@@ -22,6 +24,27 @@ with without("opentelemetry"):
     from redis.retry import Retry
 
 PAGEVIEWS_KEY = "pageviews"
+
+
+class KernelTimedConnection(redis.Connection):
+    """A connection whose socket blocks, its timeout kept by the kernel (SO_RCVTIMEO, SO_SNDTIMEO).
+
+    A Python socket with a timeout of its own polls before every send and every receive:
+    two more system calls per command, each one letting go of the interpreter lock that the
+    worker's other threads are waiting for. The kernel bounds a hung Redis as well, and
+    a command is then one send and one receive.
+    """
+
+    def __init__(self, *, kernel_timeout: float, **kwargs):
+        super().__init__(**kwargs)
+        seconds = max(kernel_timeout, 1e-6)  # a zero timeval would mean "wait for ever"
+        self._timeval = struct.pack("ll", int(seconds), round(seconds % 1 * 1e6))
+
+    def _connect(self):
+        sock = super()._connect()  # connected within socket_connect_timeout, then blocking
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, self._timeval)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, self._timeval)
+        return sock
 
 
 class RedisPageViewStore:
@@ -44,24 +67,38 @@ class RedisPageViewStore:
         """
         client = getattr(self._per_thread, "client", None)
         if client is None:
-            client = self._per_thread.client = redis.Redis(
+            pool = redis.ConnectionPool(
+                connection_class=KernelTimedConnection,
                 host=self._config.redis_host,
                 port=self._config.redis_port,
-                socket_timeout=self._config.redis_timeout,
+                kernel_timeout=self._config.redis_timeout,
+                socket_timeout=None,
                 socket_connect_timeout=self._config.redis_timeout,
                 # Fail fast and let the caller degrade: a retry loop would turn an outage
                 # into slow page loads. The connection reconnects on the next call by itself.
                 retry=Retry(NoBackoff(), 0),
                 health_check_interval=30,
-                single_connection_client=True,  # connects now: made inside the guarded call
             )
+            # Connects now: so this is made inside the guarded call.
+            client = self._per_thread.client = redis.Redis(connection_pool=pool, single_connection_client=True)
         return client
 
+    def _command(self, *command):
+        try:
+            return self._client().execute_command(*command)
+        except redis.ConnectionError as failure:
+            # The kernel's timeout reaches redis-py as a failed read: say what happened.
+            if isinstance(failure.__context__, BlockingIOError):
+                raise redis.TimeoutError(
+                    f"no answer within YELB_REDIS_TIMEOUT ({self._config.redis_timeout:g} s)") from None
+            raise
+
     def increment(self) -> int:
-        return self._call("incr", lambda: int(self._client().incr(PAGEVIEWS_KEY)))
+        # INCRBY by 1, as redis-py's incr() sends it and traces have always named it.
+        return self._call("incr", lambda: int(self._command("INCRBY", PAGEVIEWS_KEY, 1)))
 
     def current(self) -> int:
-        return self._call("get", lambda: int(self._client().get(PAGEVIEWS_KEY) or 0))
+        return self._call("get", lambda: int(self._command("GET", PAGEVIEWS_KEY) or 0))
 
     def ping(self) -> None:
-        self._call("ping", lambda: self._client().ping())
+        self._call("ping", lambda: self._command("PING"))
