@@ -219,6 +219,17 @@ def median_row(runs: list[dict]) -> dict:
             else sum(run[key] for run in runs) for key in runs[0]}
 
 
+def worst_tail(rows: dict[tuple[str, int], dict], connections: int) -> tuple[str, float]:
+    """The appserver endpoint with the highest p99/p50 at `connections`, and that ratio.
+
+    The tail target (p99 <= 5 x p50) is set at 50 connections, the most `make bench` opens;
+    main() prints the tails at fewer connections as information only.
+    """
+    name = max((name for name, count in rows if count == connections and not name.startswith("floor")),
+               key=lambda name: rows[name, connections]["p99"] / rows[name, connections]["p50"])
+    return name, rows[name, connections]["p99"] / rows[name, connections]["p50"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     # Many short runs, and their median: the workers race to accept each of wrk's connections,
@@ -305,8 +316,7 @@ def main() -> None:
     def ratio(name: str, other: str) -> float:
         return min(rows[name, c]["rps"] / rows[other, c]["rps"] for c in connection_counts)
 
-    endpoints = [key for key in rows if not key[0].startswith("floor")]
-    worst_tail = max(endpoints, key=lambda key: rows[key]["p99"] / rows[key]["p50"])
+    tail_connections = max(connection_counts)
     targets = [
         ("hostname >= 90% of the floor", ratio("hostname", "floor"), 0.9),
         ("getvotes >= 80% of hostname", ratio("getvotes", "hostname"), 0.8),
@@ -320,9 +330,12 @@ def main() -> None:
             print(f"    of which the answer headers: the floor with an /api/ answer's headers "
                   f"{ratio(FLOOR_WITH_HEADERS, 'floor'):.2f} of the floor; hostname "
                   f"{ratio('hostname', FLOOR_WITH_HEADERS):.2f} of that floor")
-    tail = rows[worst_tail]["p99"] / rows[worst_tail]["p50"]
-    print(f"  {'p99 <= 5 x p50 on every row':<36} {tail:6.1f}  {'met' if tail <= 5 else 'MISSED'}"
-          f" (worst: {worst_tail[0]} at {worst_tail[1]})")
+    name, tail = worst_tail(rows, tail_connections)
+    print(f"  {f'p99 <= 5 x p50 at {tail_connections} connections':<36} {tail:6.1f}  "
+          f"{'met' if tail <= 5 else 'MISSED'} (worst: {name})")
+    for connections in sorted(set(connection_counts) - {tail_connections}):
+        name, tail = worst_tail(rows, connections)
+        print(f"    at {connections} connections, not a target: worst {tail:.1f} ({name})")
     print(f"  {'PSS after load <= 75 MiB':<36} {loaded:6.1f}  {'met' if loaded <= 75 else 'MISSED'}")
     print(f"  {'cold start < 1 s':<36} {cold:6.2f}  {'met' if cold < 1 else 'MISSED'}")
     print(f"  {'every vote committed before its 200':<36} {'met' if votes_counted >= vote_answers else 'MISSED'}")
