@@ -8,6 +8,7 @@ replicas, and served by the appserver alone as `make run` does."""
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 import requests
@@ -74,9 +75,17 @@ def assert_readable_from_the_back(page) -> None:
         assert sizes and min(sizes) >= MIN_RESULT_PX, (selector, sizes)
 
 
-def decoded_qr(page) -> list[str]:
-    image = Image.open(io.BytesIO(page.locator("#qr").screenshot()))
-    return [code.text for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+def decoded_qr(page, seconds: float = 10) -> list[str]:
+    """The codes read from a screenshot of #qr. Read again until one is found (for `seconds`
+    at most): on a loaded machine the results can arrive and move the code between Playwright
+    finding its box and taking the picture, which then shows the wrong part of the page."""
+    deadline = time.monotonic() + seconds
+    while True:
+        image = Image.open(io.BytesIO(page.locator("#qr").screenshot()))
+        codes = [code.text for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+        if codes or time.monotonic() > deadline:
+            return codes
+        time.sleep(0.2)
 
 
 def vote(base: str, option: str, times: int) -> None:
