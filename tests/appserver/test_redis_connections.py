@@ -33,19 +33,21 @@ def test_a_flood_of_page_views_holds_at_most_one_connection_per_thread(appserver
     def connections() -> int:
         return sum(1 for client in redis.client_list() if client["id"] != str(ours))
 
-    def view(_) -> int:
+    def view(_) -> requests.Response:
         with requests.Session() as session:  # a new connection to the appserver for each reader
-            return session.get(f"{server.url}/api/getstats", timeout=10).status_code
+            return session.get(f"{server.url}/api/getstats", timeout=10)
 
     peak = 0
     with ThreadPoolExecutor(READERS) as readers:
-        answers = readers.map(view, range(VIEWS))
-        statuses = []
-        for status in answers:
-            statuses.append(status)
+        answers = []
+        for answer in readers.map(view, range(VIEWS)):
+            answers.append(answer)
             peak = max(peak, connections())
-    assert statuses == [200] * VIEWS
-    assert int(redis.get("pageviews")) == VIEWS
+    assert [answer.status_code for answer in answers] == [200] * VIEWS
+    # On a starved machine the bulkhead may turn a view away (answered without page views).
+    counted = sum(answer.json().get("pageviews_available", True) for answer in answers)
+    assert counted >= VIEWS * 0.9
+    assert int(redis.get("pageviews")) == counted
     assert 1 <= peak <= WORKERS * THREADS, f"{peak} connections to Redis for {WORKERS} x {THREADS} threads"
     assert connections() <= WORKERS * THREADS
 
