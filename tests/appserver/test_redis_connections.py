@@ -75,3 +75,15 @@ def test_a_command_waits_in_the_kernel_and_a_hung_redis_is_cut_off_at_the_timeou
         os.kill(own_redis.process.pid, signal.SIGCONT)
     assert waited < 3, f"a hung Redis held the call {waited:.1f} s with a 0.3 s timeout"
     assert store.increment() >= 2  # a new connection, with no restart
+
+
+def test_a_redis_restart_costs_no_page_view(own_redis, tmp_path, monkeypatch):
+    """Each thread's connection outlives a Redis restart as a closed socket: the next command
+    finds it closed and is sent again at once on a new connection (the lose-cache demo's
+    "within a refresh or two page views count again")."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    store = RedisPageViewStore(Config.from_env(own_redis.env()))
+    assert store.increment() == 1
+    own_redis.restart()  # a new, empty Redis on the same port
+    assert store.increment() == 1
+    assert store.increment() == 2

@@ -37,6 +37,7 @@ class KernelTimedConnection(redis.Connection):
 
     def __init__(self, *, kernel_timeout: float, **kwargs):
         super().__init__(**kwargs)
+        self._kernel_timeout = kernel_timeout
         seconds = max(kernel_timeout, 1e-6)  # a zero timeval would mean "wait for ever"
         self._timeval = struct.pack("ll", int(seconds), round(seconds % 1 * 1e6))
 
@@ -45,6 +46,17 @@ class KernelTimedConnection(redis.Connection):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, self._timeval)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, self._timeval)
         return sock
+
+    def read_response(self, *args, **kwargs):
+        try:
+            return super().read_response(*args, **kwargs)
+        except redis.ConnectionError as failure:
+            # The kernel's timeout reaches redis-py as a failed read (EAGAIN): say what it is,
+            # and make it a TimeoutError, which is never sent again (RedisPageViewStore).
+            if isinstance(failure.__context__, BlockingIOError):
+                raise redis.TimeoutError(
+                    f"no answer within YELB_REDIS_TIMEOUT ({self._kernel_timeout:g} s)") from None
+            raise
 
 
 class RedisPageViewStore:
@@ -75,8 +87,10 @@ class RedisPageViewStore:
                 socket_timeout=None,
                 socket_connect_timeout=self._config.redis_timeout,
                 # Fail fast and let the caller degrade: a retry loop would turn an outage
-                # into slow page loads. The connection reconnects on the next call by itself.
-                retry=Retry(NoBackoff(), 0),
+                # into slow page loads. One exception: a connection Redis has closed (a restart)
+                # is found by the command that uses it next, and that command is sent once more,
+                # at once, on a new connection. A timeout is never sent again.
+                retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
                 health_check_interval=30,
             )
             # Connects now: so this is made inside the guarded call.
@@ -84,14 +98,7 @@ class RedisPageViewStore:
         return client
 
     def _command(self, *command):
-        try:
-            return self._client().execute_command(*command)
-        except redis.ConnectionError as failure:
-            # The kernel's timeout reaches redis-py as a failed read: say what happened.
-            if isinstance(failure.__context__, BlockingIOError):
-                raise redis.TimeoutError(
-                    f"no answer within YELB_REDIS_TIMEOUT ({self._config.redis_timeout:g} s)") from None
-            raise
+        return self._client().execute_command(*command)
 
     def increment(self) -> int:
         # INCRBY by 1, as redis-py's incr() sends it and traces have always named it.
