@@ -89,7 +89,8 @@ class RedisPageViewStore:
                 # Fail fast and let the caller degrade: a retry loop would turn an outage
                 # into slow page loads. One exception: a connection Redis has closed (a restart)
                 # is found by the command that uses it next, and that command is sent once more,
-                # at once, on a new connection. A timeout is never sent again.
+                # at once, on a new connection. A command that timed out waiting for its answer
+                # is never sent again.
                 retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
                 health_check_interval=30,
             )
